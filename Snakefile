@@ -1,0 +1,28 @@
+# glassdyn: machine-learning glassy dynamics, end to end.
+#
+#   snakemake                                   # default demo (config/config.yaml), profile profiles/default
+#   snakemake -n --configfile config/presets/roadmap-ka3d.yaml   # plan a paper's full protocol
+#
+# A --configfile replaces config/config.yaml instead of being merged into it, so a preset
+# is exactly what it says; --config key=value still overrides single keys.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/equilibrate.smk"
+include: "rules/isoconfigurational.smk"
+include: "rules/inherent_structures.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,163 @@
+"""Workflow configuration: schema validation with clear messages, defaults, derived quantities.
+
+Every config is validated before any job runs (the Snakefile calls :func:`validate_config`).
+An error names the offending key as a dotted path, e.g. ``systems.ka3d.isoconfigurational.n_replicas``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import yaml
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; ``key`` is the dotted path of the offending entry."""
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        super().__init__(f"invalid config: {key}: {message}" if key else f"invalid config: {message}")
+
+
+@cache
+def schema() -> dict:
+    return yaml.safe_load(resources.files("glassdyn.config").joinpath("schema.yaml").read_text())
+
+
+def _dotted(path) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _resolve(node: dict, root: dict) -> dict:
+    while "$ref" in node:
+        ref = node["$ref"]
+        target = root
+        for part in ref.lstrip("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _known_keys(node: dict, root: dict) -> list[str]:
+    return list(_resolve(node, root).get("properties", {}))
+
+
+def _message(error: jsonschema.ValidationError, root: dict) -> ConfigError:
+    key = _dotted(error.absolute_path)
+    if error.validator == "additionalProperties":
+        known = _known_keys(error.schema, root)
+        extra = sorted(set(error.instance) - set(known))
+        name = extra[0] if extra else "?"
+        hint = difflib.get_close_matches(name, known, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else f" (known keys: {', '.join(known)})"
+        return ConfigError(_dotted([*error.absolute_path, name]), f"unknown key{suggestion}")
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return ConfigError(_dotted([*error.absolute_path, missing]), "required key is missing")
+    if error.validator == "propertyNames":
+        return ConfigError(key, f"name {error.instance!r} must start with a letter and contain only letters, digits, _ and -")
+    return ConfigError(key, error.message)
+
+
+def _fill_defaults(instance, node: dict, root: dict):
+    node = _resolve(node, root)
+    if isinstance(instance, dict) and node.get("type") == "object":
+        for name, sub in node.get("properties", {}).items():
+            sub_r = _resolve(sub, root)
+            if name not in instance and "default" in sub_r:
+                instance[name] = copy.deepcopy(sub_r["default"])
+            if name in instance:
+                _fill_defaults(instance[name], sub_r, root)
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            for name in instance:
+                if name not in node.get("properties", {}):
+                    _fill_defaults(instance[name], extra, root)
+    elif isinstance(instance, list) and "items" in node:
+        for item in instance:
+            _fill_defaults(item, node["items"], root)
+    return instance
+
+
+def time_grid(state_point: dict, timestep: float) -> tuple[np.ndarray, np.ndarray]:
+    """Time grid of a state point in MD steps and in tau: (steps, times = steps * timestep).
+
+    Times are rounded to whole steps; the rounded grid must stay strictly increasing.
+    """
+    spec = state_point["times"]
+    if isinstance(spec, dict):
+        ls = spec["log_spaced"]
+        requested = np.geomspace(ls["start"], ls["stop"], ls["num"])
+    else:
+        requested = np.asarray(spec, dtype=float)
+    steps = np.rint(requested / timestep).astype(np.int64)
+    return steps, steps * timestep
+
+
+def _check_system(name: str, system: dict) -> None:
+    where = f"systems.{name}"
+    split = system.get("split")
+    if split:
+        total = split.get("train", 0) + split.get("test", 0)
+        if total > system["n_structures"]:
+            raise ConfigError(
+                f"{where}.split",
+                f"train + test = {total} exceeds n_structures = {system['n_structures']}",
+            )
+    from glassdyn.systems import get_mixture
+
+    mixture = get_mixture(system["mixture"])
+    length = mixture.box_length(system["n_particles"], system["density"])
+    if length <= 2 * mixture.cutoff_matrix.max():
+        raise ConfigError(
+            f"{where}.n_particles",
+            f"box edge {length:.3f} is smaller than twice the largest cutoff "
+            f"({mixture.cutoff_matrix.max():.3f}); use more particles",
+        )
+    temperatures = [sp["temperature"] for sp in system["state_points"]]
+    if len(set(temperatures)) != len(temperatures):
+        raise ConfigError(f"{where}.state_points", f"temperatures must be unique, got {temperatures}")
+    for i, sp in enumerate(system["state_points"]):
+        key = f"{where}.state_points.{i}.times"
+        if isinstance(sp["times"], dict):
+            ls = sp["times"]["log_spaced"]
+            if ls["stop"] <= ls["start"] and ls["num"] > 1:
+                raise ConfigError(f"{key}.log_spaced", "stop must exceed start")
+        elif np.any(np.diff(sp["times"]) <= 0):
+            raise ConfigError(key, f"times must be strictly increasing, got {sp['times']}")
+        steps, _ = time_grid(sp, system["timestep"])
+        if steps[0] < 1:
+            raise ConfigError(key, f"first time {sp['times'] if not isinstance(sp['times'], dict) else 'start'} is shorter than one time step ({system['timestep']})")
+        if np.any(np.diff(steps) <= 0):
+            raise ConfigError(key, f"two times round to the same MD step with timestep {system['timestep']}: steps {steps.tolist()}")
+
+
+def validate_config(config: dict) -> dict:
+    """Validate ``config`` and return a copy with defaults filled in; raises :class:`ConfigError`."""
+    if not isinstance(config, dict) or not config:
+        raise ConfigError("", "empty configuration (give --configfile or keep config/config.yaml)")
+    root = schema()
+    validator = jsonschema.Draft202012Validator(root)
+    errors = list(validator.iter_errors(config))
+    if errors:
+        raise _message(jsonschema.exceptions.best_match(errors), root)
+    resolved = _fill_defaults(copy.deepcopy(config), root, root)
+    for name, system in resolved["systems"].items():
+        _check_system(name, system)
+    return resolved
+
+
+def load_config(path) -> dict:
+    """Read a YAML config file and validate it."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError("", f"{path} is not valid YAML: {exc}") from exc
+    return validate_config(raw or {})

@@ -1,0 +1,21 @@
+"""The HDF5 data model shared by every stage (see :mod:`glassdyn.io.data`)."""
+
+from glassdyn.io.data import (
+    DataFileError,
+    InherentStructure,
+    IsoconfigurationalEnsemble,
+    Structure,
+    load,
+    provenance,
+    save,
+)
+
+__all__ = [
+    "DataFileError",
+    "InherentStructure",
+    "IsoconfigurationalEnsemble",
+    "Structure",
+    "load",
+    "provenance",
+    "save",
+]

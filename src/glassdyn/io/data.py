@@ -1,0 +1,326 @@
+"""One data model for every stage, stored as HDF5.
+
+Layout of a glassdyn file (format ``glassdyn-1``)::
+
+    /                       attrs: format, kind, units="lj", complete=True (written last)
+    /<array>                datasets named after the dataclass fields, attrs: description
+    /metadata               attrs: physics of this object (T, potential, dt, thermostat, ...)
+    /provenance             attrs: config (JSON), seeds (JSON), versions (JSON), stage
+
+Every file carries its own box (edge lengths, box spans [0, L)) and 0-based particle types,
+so any stage can read it alone. The kinds are:
+
+- ``structure``: an equilibrated configuration (wrapped positions, velocities);
+- ``isoconfigurational``: replica trajectories on a time grid (unwrapped positions);
+- ``inherent_structure``: the energy minimum of a structure and per-particle energies.
+
+Files are written atomically: to a temporary file in the same directory, then renamed, and
+the ``complete`` attribute is set last, so a killed job never leaves a file that looks
+complete. Wall-clock times and host names are deliberately not stored: the same inputs and
+seeds give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import ClassVar
+
+import h5py
+import numpy as np
+
+FORMAT = "glassdyn-1"
+
+
+class DataFileError(ValueError):
+    """A data file is missing, incomplete or malformed; the message names the file and key."""
+
+
+def _check(cond: bool, path, key: str, what: str) -> None:
+    if not cond:
+        raise DataFileError(f"{path}: key '{key}': {what}")
+
+
+@dataclass
+class _Record:
+    KIND: ClassVar[str] = ""
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {}
+
+    def _arrays(self):
+        for f in fields(self):
+            if f.name != "metadata":
+                yield f.name, getattr(self, f.name)
+
+    @property
+    def n_particles(self) -> int:
+        return len(self.types)
+
+    @property
+    def dimension(self) -> int:
+        return len(self.box)
+
+    def validate(self, path="<memory>") -> None:
+        n, d = len(self.types), len(self.box)
+        _check(d in (2, 3), path, "box", f"dimension must be 2 or 3, got {d}")
+        _check(bool(np.all(np.asarray(self.box) > 0)), path, "box", "edge lengths must be positive")
+        for name, value in self._arrays():
+            if value is None:
+                continue
+            a = np.asarray(value)
+            if a.dtype.kind == "f":
+                _check(bool(np.all(np.isfinite(a))), path, name, "contains NaN or inf")
+            expected = self._shape(name, n, d)
+            if expected is not None:
+                _check(
+                    a.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, a.shape)),
+                    path, name, f"shape {a.shape}, expected {tuple('*' if e is None else e for e in expected)}",
+                )
+
+    def _shape(self, name, n, d):
+        return {"positions": (n, d), "types": (n,), "box": (d,), "velocities": (n, d)}.get(name)
+
+
+@dataclass
+class Structure(_Record):
+    """An equilibrated configuration.
+
+    positions: (N, d) wrapped into [0, L); types: (N,) int8, 0-based; box: (d,);
+    velocities: (N, d) or None.
+    """
+
+    KIND: ClassVar[str] = "structure"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "positions": "positions wrapped into [0, L), shape (N, d), sigma_11",
+        "types": "0-based particle type, shape (N,)",
+        "box": "box edge lengths, box spans [0, L), shape (d,), sigma_11",
+        "velocities": "velocities, shape (N, d), sigma_11/tau",
+    }
+    positions: np.ndarray
+    types: np.ndarray
+    box: np.ndarray
+    velocities: np.ndarray | None = None
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class IsoconfigurationalEnsemble(_Record):
+    """Replica trajectories from one structure.
+
+    initial_positions: (N, d) the structure's positions at t = 0 (wrapped);
+    positions: (N_R, n_times, N, d) unwrapped, continuous from initial_positions;
+    times: (n_times,) in tau; steps: (n_times,) MD steps; replica_seeds: (N_R,);
+    potential_energy, kinetic_temperature: (N_R, n_times + 1) per particle, column 0 is t = 0.
+    """
+
+    KIND: ClassVar[str] = "isoconfigurational"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "initial_positions": "positions at t = 0, wrapped into [0, L), shape (N, d), sigma_11",
+        "positions": "unwrapped positions of each replica on the time grid, shape (N_R, n_times, N, d), sigma_11",
+        "times": "time grid, shape (n_times,), tau",
+        "steps": "time grid in MD steps, shape (n_times,)",
+        "types": "0-based particle type, shape (N,)",
+        "box": "box edge lengths, shape (d,), sigma_11",
+        "replica_seeds": "seed of each replica's Maxwell-Boltzmann velocities, shape (N_R,)",
+        "potential_energy": "potential energy per particle, shape (N_R, n_times + 1), column 0 at t = 0",
+        "kinetic_temperature": "kinetic temperature, shape (N_R, n_times + 1), column 0 at t = 0",
+    }
+    initial_positions: np.ndarray
+    positions: np.ndarray
+    times: np.ndarray
+    steps: np.ndarray
+    types: np.ndarray
+    box: np.ndarray
+    replica_seeds: np.ndarray
+    potential_energy: np.ndarray | None = None
+    kinetic_temperature: np.ndarray | None = None
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def n_replicas(self) -> int:
+        return self.positions.shape[0]
+
+    def _shape(self, name, n, d):
+        nr, nt = self.positions.shape[0], len(self.times)
+        return {
+            "initial_positions": (n, d),
+            "positions": (nr, nt, n, d),
+            "times": (nt,),
+            "steps": (nt,),
+            "replica_seeds": (nr,),
+            "potential_energy": (nr, nt + 1),
+            "kinetic_temperature": (nr, nt + 1),
+        }.get(name) or super()._shape(name, n, d)
+
+
+@dataclass
+class InherentStructure(_Record):
+    """The energy minimum reached from a structure.
+
+    positions: (N, d) unwrapped, continuous from the thermal positions;
+    particle_energies: (N,) E_i = 1/2 sum_j U(r_ij) at the minimum.
+    """
+
+    KIND: ClassVar[str] = "inherent_structure"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "positions": "inherent-structure positions, continuous from the thermal ones, shape (N, d), sigma_11",
+        "particle_energies": "per-particle potential energy (half the pair energies), shape (N,), epsilon_11",
+        "types": "0-based particle type, shape (N,)",
+        "box": "box edge lengths, shape (d,), sigma_11",
+    }
+    positions: np.ndarray
+    particle_energies: np.ndarray
+    types: np.ndarray
+    box: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+    def _shape(self, name, n, d):
+        return {"particle_energies": (n,)}.get(name) or super()._shape(name, n, d)
+
+
+KINDS: dict[str, type[_Record]] = {c.KIND: c for c in (Structure, IsoconfigurationalEnsemble, InherentStructure)}
+
+
+# -- provenance -----------------------------------------------------------------------------
+def versions() -> dict[str, str]:
+    """Versions of everything that can change a result."""
+    import glassdyn
+
+    out = {
+        "glassdyn": glassdyn.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "h5py": h5py.__version__,
+        "hdf5": h5py.version.hdf5_version,
+    }
+    try:
+        from glassdyn.md.runtime import lammps_version
+
+        out["lammps"] = lammps_version()
+    except Exception:  # pragma: no cover - LAMMPS missing: record that instead of failing
+        out["lammps"] = "unavailable"
+    return out
+
+
+def provenance(*, config: dict | None = None, seeds: dict | None = None, stage: str = "", **extra) -> dict:
+    """Provenance record stored in every file: the config, seeds, versions and producing stage."""
+    return {"config": config or {}, "seeds": seeds or {}, "versions": versions(), "stage": stage, **extra}
+
+
+# -- HDF5 ----------------------------------------------------------------------------------
+@contextlib.contextmanager
+def atomic_h5(path):
+    """Open a temporary HDF5 file next to ``path``; on success mark it complete and rename it.
+
+    On any exception the temporary file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.h5")
+    try:
+        with h5py.File(tmp, "w", track_order=True) as f:
+            yield f
+            f.attrs["complete"] = True
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def _attr_value(value):
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, sort_keys=True, default=_json_default)
+    if value is None:
+        return "null"
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _json_default(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"cannot store {type(o).__name__} in provenance")
+
+
+def _read_attr(value):
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, str) and value[:1] in "{[" or value == "null":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def save(path, record: _Record, provenance: dict | None = None) -> Path:
+    """Write ``record`` atomically to ``path`` (HDF5); returns the path."""
+    record.validate(path)
+    with atomic_h5(path) as f:
+        f.attrs["format"] = FORMAT
+        f.attrs["kind"] = record.KIND
+        f.attrs["units"] = "lj"
+        for name, value in record._arrays():
+            if value is None:
+                continue
+            a = np.asarray(value)
+            chunks = (1, 1) + a.shape[2:] if name == "positions" and a.ndim == 4 else None
+            ds = f.create_dataset(name, data=a, chunks=chunks)
+            ds.attrs["description"] = record.DESCRIPTIONS.get(name, "")
+        meta = f.create_group("metadata")
+        for k, v in sorted(record.metadata.items()):
+            meta.attrs[k] = _attr_value(v)
+        prov = f.create_group("provenance")
+        for k, v in sorted((provenance or {}).items()):
+            prov.attrs[k] = _attr_value(v)
+    return Path(path)
+
+
+def read_provenance(path) -> dict:
+    with h5py.File(path, "r") as f:
+        return {k: _read_attr(v) for k, v in f["provenance"].attrs.items()} if "provenance" in f else {}
+
+
+def load(path, kind: str | None = None, *, mmap: bool = False) -> _Record:
+    """Read a glassdyn file; ``kind`` (optional) asserts what it must be.
+
+    Raises :class:`DataFileError` naming the file and key for anything missing or malformed.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"{path}: no such file")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise DataFileError(f"{path}: not a readable HDF5 file ({exc})") from exc
+    with f:
+        _check(f.attrs.get("format") == FORMAT, path, "format", f"expected {FORMAT!r}, got {f.attrs.get('format')!r}")
+        _check(bool(f.attrs.get("complete", False)), path, "complete", "file is incomplete (the job that wrote it did not finish)")
+        file_kind = _read_attr(f.attrs.get("kind"))
+        _check(file_kind in KINDS, path, "kind", f"unknown kind {file_kind!r}")
+        if kind is not None:
+            _check(file_kind == kind, path, "kind", f"expected a {kind!r} file, got {file_kind!r}")
+        cls = KINDS[file_kind]
+        values = {}
+        for fl in fields(cls):
+            if fl.name == "metadata":
+                continue
+            if fl.name in f:
+                values[fl.name] = f[fl.name][()]
+            else:
+                _check(fl.default is not MISSING, path, fl.name, "missing")
+        values["metadata"] = {k: _read_attr(v) for k, v in f["metadata"].attrs.items()} if "metadata" in f else {}
+    record = cls(**values)
+    record.validate(path)
+    return record

