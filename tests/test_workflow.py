@@ -1,6 +1,7 @@
 """The Snakemake workflow end to end on a tiny system (slow: tens of seconds)."""
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -53,9 +54,11 @@ def _workdir(tmp_path, config):
 
 
 def _snakemake(work, *args):
+    # Checkpoint at every opportunity, so that writing and removing them is exercised.
+    env = {**os.environ, "GLASSDYN_CHECKPOINT_INTERVAL": "0"}
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=work, capture_output=True, text=True, timeout=600,
+        cwd=work, capture_output=True, text=True, timeout=600, env=env,
     )
 
 
@@ -75,6 +78,7 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     assert s1.metadata["source"].endswith("equilibrated/00000.h5")
     inh = load(base / "inherent_structures/00000.h5", "inherent_structure")
     assert inh.metadata["max_force"] < 1e-8
+    assert list(work.rglob("*.checkpoint")) == []  # removed once the outputs exist
     for stage in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure"):
         assert (work / f"logs/tiny/T1/{stage}/00000.log").stat().st_size > 0
         assert (work / f"results/benchmarks/tiny/T1/{stage}/00000.tsv").exists()

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import zlib
+
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from glassdyn.config import time_grid
 from glassdyn.io import load, provenance, save
+from glassdyn.md.checkpoint import Checkpoint, fingerprint
 from glassdyn.systems import PairPotential, get_mixture
 
 log = logging.getLogger("glassdyn")
@@ -92,7 +96,15 @@ def logged(log_file: str | Path | None):
             h.close()
 
 
-# -- stages ----------------------------------------------------------------------------------
+# -- stages ---------------------------------------------------------------------------------
+#: Seconds between checkpoints of long jobs (operational, not science: overridable per run).
+CHECKPOINT_INTERVAL = float(os.environ.get("GLASSDYN_CHECKPOINT_INTERVAL", 600))
+
+
+def _checkpoint(output, **identity) -> Checkpoint:
+    return Checkpoint(f"{output}.checkpoint", identity, interval=CHECKPOINT_INTERVAL)
+
+
 def _system_record(name: str, system: dict, base_seed: int) -> dict:
     return {"system_name": name, "seed": base_seed, "system": system}
 
@@ -130,16 +142,23 @@ def equilibrate_structure(
     )
     if previous is None:
         protocol = EquilibrationProtocol(equilibration_time=eq["duration_tau_alpha"] * tau, **common)
+        checkpoint = _checkpoint(output, protocol=asdict(protocol), seed=seed, system=system)
         log.info("equilibrating %s T=%s structure %s from scratch (%s)", name, temperature, structure, protocol)
         result = equilibrate_from_scratch(
-            pot, system["n_particles"], system["density"], protocol, np.random.default_rng(seed), log_file=lammps_log
+            pot, system["n_particles"], system["density"], protocol, np.random.default_rng(seed),
+            log_file=lammps_log, checkpoint=checkpoint,
         )
     else:
         protocol = EquilibrationProtocol(equilibration_time=eq["sample_interval_tau_alpha"] * tau, **common)
+        start = load(previous, "structure")
+        checkpoint = _checkpoint(output, protocol=asdict(protocol), start=fingerprint(start.positions, start.velocities))
         log.info("continuing %s for %g tau to structure %s", previous, protocol.equilibration_time, structure)
-        result = continue_equilibration(pot, load(previous, "structure"), protocol, source=str(previous), log_file=lammps_log)
+        result = continue_equilibration(
+            pot, start, protocol, source=str(previous), log_file=lammps_log, checkpoint=checkpoint
+        )
     result.metadata.update(tau_alpha=tau, structure_index=int(structure), system_name=name)
     save(output, result, provenance(config=_system_record(name, system, base_seed), seeds={"equilibration": seed}, stage="equilibrate_structure"))
+    checkpoint.remove()
     log.info("wrote %s (E_pot/N = %.5f)", output, result.metadata["final_potential_energy"])
 
 
@@ -154,6 +173,10 @@ def run_isoconfigurational(*, name: str, system: dict, temperature: str, structu
     seeds = [derive_seed(base_seed, "isoconfigurational", name, temperature, index, k) for k in range(iso["n_replicas"])]
     steps, _ = time_grid(sp, system["timestep"])
     log.info("%d replicas of %s, %d times up to t = %g", len(seeds), structure_file, len(steps), steps[-1] * system["timestep"])
+    checkpoint = _checkpoint(
+        output, seeds=seeds, steps=steps.tolist(), system=system, temperature=sp["temperature"],
+        structure=fingerprint(structure.positions),
+    )
     ensemble = run(
         potential(system),
         structure,
@@ -165,9 +188,11 @@ def run_isoconfigurational(*, name: str, system: dict, temperature: str, structu
         thermostat_damping=system["thermostat_damping"],
         exact_temperature=iso["exact_temperature"],
         log_file=lammps_log,
+        checkpoint=checkpoint,
     )
     ensemble.metadata.update(tau_alpha=sp["tau_alpha"], structure_index=index, system_name=name, structure_file=str(structure_file))
     save(output, ensemble, provenance(config=_system_record(name, system, base_seed), seeds={"replicas": seeds}, stage="run_isoconfigurational"))
+    checkpoint.remove()
     log.info("wrote %s", output)
 
 

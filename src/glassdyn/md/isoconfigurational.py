@@ -1,9 +1,11 @@
 """Isoconfigurational ensemble: N_R trajectories from one structure with fresh Maxwell velocities.
 
 Widmer-Cooper & Harrowell; BOTAN Sec. III; roadmap SI Sec. I.C. All replicas of one
-structure run in one LAMMPS instance: the set-up (box, potential, neighbour lists) is paid
-once, and positions are read between run segments ending on the time grid, so the cost is
-that of the bare MD steps.
+structure run in one job. Each replica gets a fresh LAMMPS instance (milliseconds against
+minutes of MD), so replica k depends only on the structure and its seed: it can be re-run
+alone, and a job resumed from a checkpoint gives the same numbers as one that never stopped.
+Positions are read between run segments that end on the time grid, without LAMMPS' set-up
+between segments, so the cost is that of the bare MD steps.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from glassdyn.io.data import IsoconfigurationalEnsemble, Structure
 from glassdyn.md._progress import Progress
+from glassdyn.md.checkpoint import Checkpoint
 from glassdyn.md.simulation import Simulation
 from glassdyn.md.velocities import maxwell_boltzmann_velocities
 from glassdyn.systems.potentials import PairPotential
@@ -36,6 +39,7 @@ def run_isoconfigurational(
     thermostat_damping: float | None = None,
     exact_temperature: bool = True,
     log_file=None,
+    checkpoint: Checkpoint | None = None,
 ) -> IsoconfigurationalEnsemble:
     """Run ``len(replica_seeds)`` replicas of ``structure`` and record positions on a time grid.
 
@@ -49,6 +53,8 @@ def run_isoconfigurational(
         ``"nve"`` (BOTAN, roadmap) or ``"nvt"`` (Nose-Hoover at ``temperature``).
     exact_temperature:
         Rescale each replica's velocities to exactly ``temperature`` (as LAMMPS ``velocity create``).
+    checkpoint:
+        Finished replicas are saved there and skipped when the job is restarted.
 
     Returns
     -------
@@ -72,16 +78,24 @@ def run_isoconfigurational(
     integrator = "nve" if ensemble == "nve" else f"nvt temp {temperature:.17g} {temperature:.17g} {thermostat_damping:.17g}"
     progress = Progress(f"isoconfigurational replicas at T = {temperature}", n_rep * int(steps[-1]))
 
-    with Simulation(potential, structure.box, structure.types, structure.positions, timestep=timestep, log_file=log_file) as sim:
-        for k, seed in enumerate(replica_seeds):
-            rng = np.random.default_rng(int(seed))
-            sim.set_positions(structure.positions)
-            sim.set_velocities(
-                maxwell_boltzmann_velocities(masses, temperature, d, rng, exact_temperature=exact_temperature)
-            )
-            sim.command("reset_timestep 0")
-            sim.set_integrator(integrator)  # fresh fix: no thermostat memory between replicas
-            sim.run(0)  # set-up after the positions were replaced; later segments skip it
+    first = 0
+    state = checkpoint.load() if checkpoint is not None else None
+    if state is not None:
+        arrays, saved = state
+        first = int(saved["replicas_done"])
+        positions[:first] = arrays["positions"][:first]
+        potential_energy[:first] = arrays["potential_energy"][:first]
+        kinetic_temperature[:first] = arrays["kinetic_temperature"][:first]
+
+    for k in range(first, n_rep):
+        rng = np.random.default_rng(int(replica_seeds[k]))
+        velocities = maxwell_boltzmann_velocities(masses, temperature, d, rng, exact_temperature=exact_temperature)
+        with Simulation(
+            potential, structure.box, structure.types, structure.positions, velocities,
+            timestep=timestep, log_file=log_file, log_append=k > 0,
+        ) as sim:
+            sim.set_integrator(integrator)
+            sim.run(0)  # LAMMPS set-up once; the segments below skip it
             potential_energy[k, 0], kinetic_temperature[k, 0] = sim.thermo("pe"), sim.thermo("temp")
             done = 0
             for j, target in enumerate(steps):
@@ -89,7 +103,13 @@ def run_isoconfigurational(
                 done = int(target)
                 positions[k, j] = sim.positions(unwrapped=True)
                 potential_energy[k, j + 1], kinetic_temperature[k, j + 1] = sim.thermo("pe"), sim.thermo("temp")
-            progress.update((k + 1) * int(steps[-1]), f"replica {k + 1}/{n_rep}")
+        progress.update((k + 1) * int(steps[-1]), f"replica {k + 1}/{n_rep}")
+        if checkpoint is not None and k + 1 < n_rep:
+            checkpoint.save(
+                {"positions": positions[: k + 1], "potential_energy": potential_energy[: k + 1],
+                 "kinetic_temperature": kinetic_temperature[: k + 1]},
+                {"replicas_done": k + 1},
+            )
 
     return IsoconfigurationalEnsemble(
         initial_positions=np.asarray(structure.positions, dtype=float),
@@ -111,5 +131,6 @@ def run_isoconfigurational(
             "mixture": potential.mixture.name,
             "potential": potential.form,
             "n_replicas": n_rep,
+            "replicas_from_checkpoint": first,
         },
     )

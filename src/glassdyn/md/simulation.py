@@ -41,6 +41,8 @@ class Simulation:
         MD time step in tau.
     log_file:
         Where LAMMPS writes its log (None: no log).
+    log_append:
+        Append to ``log_file`` instead of overwriting it.
     neighbor_skin:
         Verlet skin in sigma_11.
 
@@ -57,6 +59,7 @@ class Simulation:
         *,
         timestep: float = 0.005,
         log_file: str | Path | None = None,
+        log_append: bool = False,
         neighbor_skin: float = 0.3,
     ):
         self.potential = potential
@@ -78,7 +81,10 @@ class Simulation:
         self.log_file = str(log_file) if log_file else None
 
         lammps = lammps_module()
-        self._lmp = lammps.lammps(cmdargs=["-screen", "none", "-log", self.log_file or "none", "-nocite"])
+        first_log = "none" if log_append or not self.log_file else self.log_file
+        self._lmp = lammps.lammps(cmdargs=["-screen", "none", "-log", first_log, "-nocite"])
+        if log_append and self.log_file:
+            self.command(f"log {self.log_file} append")
         d = self.dimension
         zhi = f"{self.box[2]:.17g}" if d == 3 else "0.5"
         zlo = "0" if d == 3 else "-0.5"
