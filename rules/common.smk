@@ -17,7 +17,7 @@ SEED = config["seed"]
 
 wildcard_constraints:
     system="[A-Za-z][A-Za-z0-9_-]*",
-    temperature="[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
+    temperature=r"[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
     structure="[0-9]{%d}" % gd.STRUCTURE_DIGITS,
 
 

@@ -75,7 +75,7 @@ def quench_to_inherent_structure(
             sd_force = float(np.sqrt((sim.forces() ** 2).sum(axis=1)).max())
             log.info("steepest descent reached max |F_i| = %.3e; polishing with conjugate gradients", sd_force)
             sim.commands("min_style cg", "min_modify dmax 0.1 line quadratic", minimize)
-        iterations = int(sim._lmp.extract_global("ntimestep"))
+        iterations = sim.current_step
         energies = sim.particle_energies()
         forces = sim.forces()
         positions = sim.positions(unwrapped=True)

@@ -131,7 +131,6 @@ class Simulation:
         )
         if d == 2:
             self.commands("fix glassdyn_2d all enforce2d")
-        self.step = 0
 
     # -- plumbing ----------------------------------------------------------------------------
     def _to3(self, a) -> np.ndarray:
@@ -187,7 +186,11 @@ class Simulation:
         if steps < 0:
             raise ValueError("steps must be >= 0")
         self.command(f"run {steps} pre {'yes' if setup else 'no'} post no")
-        self.step += steps
+
+    @property
+    def current_step(self) -> int:
+        """LAMMPS' step counter (after ``minimize``: the number of iterations)."""
+        return int(self._lmp.extract_global("ntimestep"))
 
     def thermo(self, keyword: str) -> float:
         """A thermo quantity of the last run (per particle for extensive ones: norm yes)."""
