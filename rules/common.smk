@@ -21,11 +21,17 @@ wildcard_constraints:
     structure="[0-9]{%d}" % gd.STRUCTURE_DIGITS,
 
 
-STRUCTURE = RESULTS + "/{system}/T{temperature}/equilibrated/{structure}.h5"
-ISOCONFIGURATIONAL = RESULTS + "/{system}/T{temperature}/isoconfigurational/{structure}.h5"
-INHERENT_STRUCTURE = RESULTS + "/{system}/T{temperature}/inherent_structures/{structure}.h5"
-LOGS = "logs/{system}/T{temperature}"
-BENCHMARKS = RESULTS + "/benchmarks/{system}/T{temperature}"
+STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/equilibrated/{{structure}}.h5"
+ISOCONFIGURATIONAL = f"{RESULTS}/{{system}}/T{{temperature}}/isoconfigurational/{{structure}}.h5"
+INHERENT_STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/inherent_structures/{{structure}}.h5"
+
+
+def log_path(rule, suffix="log"):
+    return f"logs/{{system}}/T{{temperature}}/{rule}/{{structure}}.{suffix}"
+
+
+def benchmark_path(rule):
+    return f"{RESULTS}/benchmarks/{{system}}/T{{temperature}}/{rule}/{{structure}}.tsv"
 
 
 def system_config(wildcards):

@@ -4,10 +4,10 @@ rule equilibrate_structure:
     output:
         structure=STRUCTURE,
     log:
-        main=LOGS + "/equilibrate_structure/{structure}.log",
-        lammps=LOGS + "/equilibrate_structure/{structure}.lammps.log",
+        main=log_path("equilibrate_structure"),
+        lammps=log_path("equilibrate_structure", "lammps.log"),
     benchmark:
-        BENCHMARKS + "/equilibrate_structure/{structure}.tsv"
+        benchmark_path("equilibrate_structure")
     params:
         system=system_config,
         seed=SEED,

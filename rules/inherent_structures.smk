@@ -4,10 +4,10 @@ rule quench_inherent_structure:
     output:
         inherent_structure=INHERENT_STRUCTURE,
     log:
-        main=LOGS + "/quench_inherent_structure/{structure}.log",
-        lammps=LOGS + "/quench_inherent_structure/{structure}.lammps.log",
+        main=log_path("quench_inherent_structure"),
+        lammps=log_path("quench_inherent_structure", "lammps.log"),
     benchmark:
-        BENCHMARKS + "/quench_inherent_structure/{structure}.tsv"
+        benchmark_path("quench_inherent_structure")
     params:
         system=system_config,
         seed=SEED,

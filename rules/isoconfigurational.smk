@@ -4,10 +4,10 @@ rule run_isoconfigurational:
     output:
         ensemble=ISOCONFIGURATIONAL,
     log:
-        main=LOGS + "/run_isoconfigurational/{structure}.log",
-        lammps=LOGS + "/run_isoconfigurational/{structure}.lammps.log",
+        main=log_path("run_isoconfigurational"),
+        lammps=log_path("run_isoconfigurational", "lammps.log"),
     benchmark:
-        BENCHMARKS + "/run_isoconfigurational/{structure}.tsv"
+        benchmark_path("run_isoconfigurational")
     params:
         system=system_config,
         seed=SEED,
