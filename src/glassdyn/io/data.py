@@ -23,6 +23,7 @@ seeds give byte-identical files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -185,8 +186,9 @@ KINDS: dict[str, type[_Record]] = {c.KIND: c for c in (Structure, Isoconfigurati
 
 
 # -- provenance -----------------------------------------------------------------------------
+@functools.cache
 def versions() -> dict[str, str]:
-    """Versions of everything that can change a result."""
+    """Versions of everything that can change a result (read once per process)."""
     import glassdyn
 
     out = {
@@ -207,7 +209,7 @@ def versions() -> dict[str, str]:
 
 def provenance(*, config: dict | None = None, seeds: dict | None = None, stage: str = "", **extra) -> dict:
     """Provenance record stored in every file: the config, seeds, versions and producing stage."""
-    return {"config": config or {}, "seeds": seeds or {}, "versions": versions(), "stage": stage, **extra}
+    return {"config": config or {}, "seeds": seeds or {}, "versions": dict(versions()), "stage": stage, **extra}
 
 
 # -- HDF5 ----------------------------------------------------------------------------------
@@ -254,7 +256,7 @@ def _json_default(o):
 def _read_attr(value):
     if isinstance(value, bytes):
         value = value.decode()
-    if isinstance(value, str) and value[:1] in "{[" or value == "null":
+    if isinstance(value, str) and (value[:1] in ("{", "[") or value == "null"):
         try:
             return json.loads(value)
         except json.JSONDecodeError:
@@ -292,7 +294,7 @@ def read_provenance(path) -> dict:
         return {k: _read_attr(v) for k, v in f["provenance"].attrs.items()} if "provenance" in f else {}
 
 
-def load(path, kind: str | None = None, *, mmap: bool = False) -> _Record:
+def load(path, kind: str | None = None) -> _Record:
     """Read a glassdyn file; ``kind`` (optional) asserts what it must be.
 
     Raises :class:`DataFileError` naming the file and key for anything missing or malformed.

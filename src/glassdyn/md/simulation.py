@@ -121,6 +121,8 @@ class Simulation:
         )
         if self._lmp.get_natoms() != self.n_particles:
             raise LammpsError(f"LAMMPS created {self._lmp.get_natoms()} atoms instead of {self.n_particles}")
+        # LAMMPS tallies per-atom energies only on steps where something asks for them:
+        # referencing their sum in thermo makes every thermo step (and `run 0`) provide them.
         self.commands(
             "compute glassdyn_peatom all pe/atom",
             "compute glassdyn_unwrapped all property/atom xu yu zu",
