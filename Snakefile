@@ -20,6 +20,8 @@ include: "rules/common.smk"
 include: "rules/equilibrate.smk"
 include: "rules/isoconfigurational.smk"
 include: "rules/inherent_structures.smk"
+include: "rules/import.smk"
+include: "rules/labels.smk"
 
 
 rule all:

@@ -1,5 +1,6 @@
 # Configuration, wildcard constraints, paths and input functions shared by all rules.
 
+import re
 import sys
 
 from glassdyn.config import ConfigError, validate_config
@@ -24,6 +25,25 @@ wildcard_constraints:
 STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/equilibrated/{{structure}}.h5"
 ISOCONFIGURATIONAL = f"{RESULTS}/{{system}}/T{{temperature}}/isoconfigurational/{{structure}}.h5"
 INHERENT_STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/inherent_structures/{{structure}}.h5"
+CAGE_STATE = f"{RESULTS}/{{system}}/T{{temperature}}/cage_states/{{structure}}.h5"
+LABELS = f"{RESULTS}/{{system}}/T{{temperature}}/labels/{{structure}}.h5"
+DYNAMICS = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.h5"
+DYNAMICS_TABLE = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.tsv"
+GLASSBENCH_EXPORT = f"{RESULTS}/{{system}}/T{{temperature}}/glassbench/{{structure}}.npz"
+
+
+def systems_where(predicate):
+    """Wildcard regex matching exactly the systems for which predicate(system config) holds."""
+    names = [re.escape(n) for n, s in config["systems"].items() if predicate(s)]
+    return "|".join(names) if names else "(?!)"  # (?!) matches nothing
+
+
+# Which rule makes a file depends on where the system's data come from; each rule is
+# constrained to its systems so that no two rules can make the same file.
+SIMULATED = systems_where(lambda s: gd.source_format(s) is None)
+IMPORTED_TRAJECTORIES = systems_where(lambda s: gd.source_format(s) in ("botan", "deepmind"))
+IMPORTED_LABELS = systems_where(lambda s: gd.source_format(s) == "glassbench")
+WITH_TRAJECTORIES = systems_where(lambda s: gd.source_format(s) != "glassbench")
 
 
 def log_path(rule, suffix="log"):
@@ -34,8 +54,32 @@ def benchmark_path(rule):
     return f"{RESULTS}/benchmarks/{{system}}/T{{temperature}}/{rule}/{{structure}}.tsv"
 
 
+def state_point_log_path(rule):
+    return f"logs/{{system}}/T{{temperature}}/{rule}.log"
+
+
 def system_config(wildcards):
     return config["systems"][wildcards.system]
+
+
+def simulation_config(wildcards):
+    """The system's config without analysis settings: changing how labels are computed must
+    not make Snakemake rerun the simulations (params are a rerun trigger)."""
+    return {k: v for k, v in system_config(wildcards).items() if k != "labels"}
+
+
+def state_point_labels(wildcards):
+    """All label files of one system and temperature, for summarize_dynamics."""
+    system = system_config(wildcards)
+    sp = gd.state_point(system, wildcards.temperature)
+    return [
+        LABELS.format(system=wildcards.system, temperature=wildcards.temperature, structure=gd.format_structure(i))
+        for i in range(gd.n_structures(system, sp))
+    ]
+
+
+def source_data_file(wildcards):
+    return gd.source_file(system_config(wildcards), wildcards.temperature, wildcards.structure)
 
 
 def previous_structure(wildcards):
@@ -53,7 +97,11 @@ def all_targets():
     targets = []
     for system, temperature, structure in gd.structures(config):
         ids = dict(system=system, temperature=temperature, structure=structure)
-        targets += [ISOCONFIGURATIONAL.format(**ids), INHERENT_STRUCTURE.format(**ids)]
+        targets += [LABELS.format(**ids), INHERENT_STRUCTURE.format(**ids)]
+    for name, system in config["systems"].items():
+        for sp in system["state_points"]:
+            ids = dict(system=name, temperature=gd.format_temperature(sp["temperature"]))
+            targets += [DYNAMICS.format(**ids), DYNAMICS_TABLE.format(**ids)]
     return targets
 
 
@@ -61,6 +109,10 @@ def _plan_summary():
     lines = []
     for name, system in config["systems"].items():
         n_t = len(system["state_points"])
+        if gd.source_format(system):
+            n_s = sum(gd.n_structures(system, sp) for sp in system["state_points"])
+            lines.append(f"glassdyn plan: {name}: {n_t} temperatures, {n_s} structures imported from {gd.source_format(system)} files")
+            continue
         n_s = system["n_structures"]
         n_r = system["isoconfigurational"]["n_replicas"]
         lines.append(

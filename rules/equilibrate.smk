@@ -1,4 +1,6 @@
 rule equilibrate_structure:
+    wildcard_constraints:
+        system=SIMULATED,
     input:
         unpack(previous_structure),
     output:
@@ -9,7 +11,7 @@ rule equilibrate_structure:
     benchmark:
         benchmark_path("equilibrate_structure")
     params:
-        system=system_config,
+        system=simulation_config,
         seed=SEED,
     threads: 1
     script:

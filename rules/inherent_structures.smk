@@ -1,4 +1,6 @@
 rule quench_inherent_structure:
+    wildcard_constraints:
+        system=WITH_TRAJECTORIES,
     input:
         structure=STRUCTURE,
     output:
@@ -9,7 +11,7 @@ rule quench_inherent_structure:
     benchmark:
         benchmark_path("quench_inherent_structure")
     params:
-        system=system_config,
+        system=simulation_config,
         seed=SEED,
     threads: 1
     script:

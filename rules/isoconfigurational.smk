@@ -1,4 +1,6 @@
 rule run_isoconfigurational:
+    wildcard_constraints:
+        system=SIMULATED,
     input:
         structure=STRUCTURE,
     output:
@@ -9,7 +11,7 @@ rule run_isoconfigurational:
     benchmark:
         benchmark_path("run_isoconfigurational")
     params:
-        system=system_config,
+        system=simulation_config,
         seed=SEED,
     threads: 1
     script:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassdyn.config import time_grid
+from glassdyn.config import n_structures, source_files, time_grid
 from glassdyn.io import load, provenance, save
 from glassdyn.md.checkpoint import Checkpoint, fingerprint
 from glassdyn.systems import PairPotential, get_mixture
@@ -51,8 +51,22 @@ def structures(config: dict):
     """Yield (system name, formatted temperature, formatted structure index) for every structure."""
     for name, system in config["systems"].items():
         for sp in system["state_points"]:
-            for i in range(system["n_structures"]):
+            for i in range(n_structures(system, sp)):
                 yield name, format_temperature(sp["temperature"]), format_structure(i)
+
+
+def source_format(system: dict) -> str | None:
+    """'botan', 'deepmind' or 'glassbench' for an imported system, None for a simulated one."""
+    return system["source"]["format"] if "source" in system else None
+
+
+def source_file(system: dict, temperature: str, structure: str) -> str:
+    """The data file an imported structure comes from (natural order of the state point's glob)."""
+    files = source_files(state_point(system, temperature)["files"])
+    index = int(structure)
+    if index >= len(files):
+        raise IndexError(f"structure {structure} asked for, but only {len(files)} files match")
+    return files[index]
 
 
 def potential(system: dict) -> PairPotential:
@@ -219,3 +233,102 @@ def quench_inherent_structure(*, name: str, system: dict, structure_file, base_s
     )
     save(output, result, provenance(config=_system_record(name, system, base_seed), stage="quench_inherent_structure"))
     log.info("wrote %s", output)
+
+
+def _labels_options(system: dict) -> dict:
+    opts = system["labels"]
+    inner, outer = opts["bond_breaking_cutoffs"]
+    return dict(inner=inner, outer=outer, edge_cutoff=opts["edge_cutoff"], wavenumbers=opts["wavenumbers"], n_splits=opts["n_splits"])
+
+
+def compute_labels(*, name: str, system: dict, temperature: str, isoconfigurational_file, base_seed: int, output):
+    """Stage ``compute_labels``: R, C_B, E_ij, F_s and split-half correlations of one structure."""
+    from glassdyn.labels import labels_from_ensemble
+
+    ensemble = load(isoconfigurational_file, "isoconfigurational")
+    index = int(ensemble.metadata.get("structure_index", -1))
+    seed = derive_seed(base_seed, "labels", name, temperature, index)
+    mixture = get_mixture(system["mixture"])
+    if ensemble.types.max() >= mixture.n_types:
+        raise ValueError(f"{isoconfigurational_file}: type {ensemble.types.max()} but {mixture.name} has {mixture.n_types} types")
+    log.info("labels of %s: %d replicas, %d times, %d particles", isoconfigurational_file, ensemble.n_replicas, len(ensemble.times), ensemble.n_particles)
+    labels = labels_from_ensemble(ensemble, mixture.sigma_matrix, seed=seed, **_labels_options(system))
+    labels.metadata.update(structure_index=index, system_name=name, temperature=state_point(system, temperature)["temperature"],
+                           tau_alpha=state_point(system, temperature)["tau_alpha"], source=str(isoconfigurational_file))
+    save(output, labels, provenance(config=_system_record(name, system, base_seed), seeds={"split_half": seed}, stage="compute_labels"))
+    log.info("wrote %s (mean neighbours %.2f, %d edges)", output, labels.metadata["mean_neighbours"], len(labels.edges))
+
+
+def summarize_dynamics(*, name: str, system: dict, label_files, base_seed: int, output, table):
+    """Stage ``summarize_dynamics``: F_s, tau_alpha, <C_B>, chi_4 and noise ceiling of one system and T."""
+    from glassdyn.analysis.summary import summarize_labels, summary_table
+
+    opts = system["labels"]["overlap"]
+    summary = summarize_labels((load(f, "labels") for f in label_files), opts["a"], opts["sharpness"])
+    summary.metadata.update(system_name=name)
+    save(output, summary, provenance(config=_system_record(name, system, base_seed), stage="summarize_dynamics"))
+    Path(table).write_text(summary_table(summary))
+    if summary.tau_alpha is not None:
+        q = summary.wavenumbers[0]
+        log.info("tau_alpha (F_s = 1/e at q = %.4g) per type: %s", q, summary.tau_alpha[:, 0])
+    log.info("wrote %s and %s from %d structures", output, table, summary.metadata["n_structures"])
+
+
+def import_isoconfigurational(*, name: str, system: dict, temperature: str, structure: str, base_seed: int, structure_output, output):
+    """Stage ``import_isoconfigurational``: a BOTAN or DeepMind file as structure + ensemble files."""
+    from glassdyn.io import Structure
+    from glassdyn.io.importers import read_botan, read_deepmind
+
+    sp = state_point(system, temperature)
+    path = source_file(system, temperature, structure)
+    meta = {"temperature": sp["temperature"], "tau_alpha": sp["tau_alpha"], "structure_index": int(structure),
+            "system_name": name, "mixture": system["mixture"], "potential": system["potential"]}
+    fmt = source_format(system)
+    if fmt == "botan":
+        ensemble = read_botan(path, box=system["source"]["box"], times=_configured_times(sp), metadata=meta)
+    else:
+        ensemble = read_deepmind(path, metadata=meta)
+        if "times" in sp and not np.allclose(ensemble.times, _configured_times(sp), rtol=1e-6):
+            raise ValueError(f"{path}: times {ensemble.times.tolist()} differ from the configured {_configured_times(sp).tolist()}")
+    structure_record = Structure(positions=ensemble.initial_positions, types=ensemble.types, box=ensemble.box,
+                                 metadata={**meta, "source_file": str(path)})
+    prov = provenance(config=_system_record(name, system, base_seed), stage="import_isoconfigurational", source_file=str(Path(path).resolve()))
+    save(structure_output, structure_record, prov)
+    save(output, ensemble, prov)
+    log.info("imported %s (%s): %d replicas, %d times", path, fmt, ensemble.n_replicas, len(ensemble.times))
+
+
+def import_labels(*, name: str, system: dict, temperature: str, structure: str, base_seed: int,
+                  structure_output, labels_output, inherent_output, cage_output):
+    """Stage ``import_labels``: one GlassBench file as structure, labels, inherent structure, cage state."""
+    from glassdyn.io.importers import read_glassbench
+
+    sp = state_point(system, temperature)
+    path = source_file(system, temperature, structure)
+    meta = {"temperature": sp["temperature"], "tau_alpha": sp["tau_alpha"], "structure_index": int(structure),
+            "system_name": name, "mixture": system["mixture"], "potential": system["potential"]}
+    records = read_glassbench(path, box=system["source"]["box"], times=_configured_times(sp), potential=potential(system), metadata=meta)
+    for kind, key in (("inherent_structure", "initial_positions_inherent"), ("cage_state", "initial_positions_cage")):
+        if kind not in records:
+            raise ValueError(f"{path}: key '{key}': missing; the workflow needs it to continue from this data set")
+    prov = provenance(config=_system_record(name, system, base_seed), stage="import_labels", source_file=str(Path(path).resolve()))
+    for kind, out in (("structure", structure_output), ("labels", labels_output), ("inherent_structure", inherent_output), ("cage_state", cage_output)):
+        save(out, records[kind], prov)
+    log.info("imported %s (glassbench): %d times, %d particles", path, len(records["labels"].times), records["labels"].n_particles)
+
+
+def export_glassbench(*, labels_file, inherent_file, output, cage_file=None):
+    """Stage ``export_glassbench``: our labels and inherent structure in the roadmap's .npz layout."""
+    from glassdyn.io.importers import write_glassbench
+
+    cage = load(cage_file, "cage_state") if cage_file else None
+    write_glassbench(output, load(labels_file, "labels"), load(inherent_file, "inherent_structure"), cage)
+    log.info("wrote %s", output)
+
+
+def _configured_times(sp: dict) -> np.ndarray:
+    spec = sp["times"]
+    if isinstance(spec, dict):
+        ls = spec["log_spaced"]
+        return np.geomspace(ls["start"], ls["stop"], ls["num"])
+    return np.asarray(spec, dtype=float)

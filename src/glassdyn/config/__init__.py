@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import glob
+import os
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -100,42 +103,82 @@ def time_grid(state_point: dict, timestep: float) -> tuple[np.ndarray, np.ndarra
     return steps, steps * timestep
 
 
+def natural_key(path) -> list:
+    """Sort key that puts 'x_2' before 'x_10' (data sets number their files without padding)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
+
+
+def source_files(pattern: str) -> list[str]:
+    """Files matching an imported state point's glob, in natural order (structure 0 first)."""
+    return sorted(glob.glob(os.path.expanduser(pattern)), key=natural_key)
+
+
+def n_structures(system: dict, state_point: dict) -> int:
+    """Structures at a state point: configured when simulated, counted files when imported."""
+    return state_point["n_structures"] if "source" in system else system["n_structures"]
+
+
+def _check_times(key: str, sp: dict, timestep: float | None) -> None:
+    if isinstance(sp["times"], dict):
+        ls = sp["times"]["log_spaced"]
+        if ls["stop"] <= ls["start"] and ls["num"] > 1:
+            raise ConfigError(f"{key}.log_spaced", "stop must exceed start")
+    elif np.any(np.diff(sp["times"]) <= 0):
+        raise ConfigError(key, f"times must be strictly increasing, got {sp['times']}")
+    if timestep is None:
+        return
+    steps, _ = time_grid(sp, timestep)
+    if steps[0] < 1:
+        raise ConfigError(key, f"first time {sp['times'] if not isinstance(sp['times'], dict) else 'start'} is shorter than one time step ({timestep})")
+    if np.any(np.diff(steps) <= 0):
+        raise ConfigError(key, f"two times round to the same MD step with timestep {timestep}: steps {steps.tolist()}")
+
+
 def _check_system(name: str, system: dict) -> None:
     where = f"systems.{name}"
-    split = system.get("split")
-    if split:
-        total = split.get("train", 0) + split.get("test", 0)
-        if total > system["n_structures"]:
-            raise ConfigError(
-                f"{where}.split",
-                f"train + test = {total} exceeds n_structures = {system['n_structures']}",
-            )
     from glassdyn.systems import get_mixture
 
     mixture = get_mixture(system["mixture"])
-    length = mixture.box_length(system["n_particles"], system["density"])
-    if length <= 2 * mixture.cutoff_matrix.max():
-        raise ConfigError(
-            f"{where}.n_particles",
-            f"box edge {length:.3f} is smaller than twice the largest cutoff "
-            f"({mixture.cutoff_matrix.max():.3f}); use more particles",
-        )
+    system.setdefault("potential", mixture.smoothing)
+    source = system.get("source")
     temperatures = [sp["temperature"] for sp in system["state_points"]]
     if len(set(temperatures)) != len(temperatures):
         raise ConfigError(f"{where}.state_points", f"temperatures must be unique, got {temperatures}")
+    if source is None:
+        length = mixture.box_length(system["n_particles"], system["density"])
+        if length <= 2 * mixture.cutoff_matrix.max():
+            raise ConfigError(
+                f"{where}.n_particles",
+                f"box edge {length:.3f} is smaller than twice the largest cutoff "
+                f"({mixture.cutoff_matrix.max():.3f}); use more particles",
+            )
+    elif source["format"] in ("botan", "glassbench") and "box" not in source:
+        raise ConfigError(f"{where}.source.box", f"{source['format']} files store no box; give its edge length")
     for i, sp in enumerate(system["state_points"]):
-        key = f"{where}.state_points.{i}.times"
-        if isinstance(sp["times"], dict):
-            ls = sp["times"]["log_spaced"]
-            if ls["stop"] <= ls["start"] and ls["num"] > 1:
-                raise ConfigError(f"{key}.log_spaced", "stop must exceed start")
-        elif np.any(np.diff(sp["times"]) <= 0):
-            raise ConfigError(key, f"times must be strictly increasing, got {sp['times']}")
-        steps, _ = time_grid(sp, system["timestep"])
-        if steps[0] < 1:
-            raise ConfigError(key, f"first time {sp['times'] if not isinstance(sp['times'], dict) else 'start'} is shorter than one time step ({system['timestep']})")
-        if np.any(np.diff(steps) <= 0):
-            raise ConfigError(key, f"two times round to the same MD step with timestep {system['timestep']}: steps {steps.tolist()}")
+        key = f"{where}.state_points.{i}"
+        if source is None:
+            if "files" in sp:
+                raise ConfigError(f"{key}.files", "only imported systems (with `source`) read files")
+            if "times" not in sp:
+                raise ConfigError(f"{key}.times", "required key is missing")
+            _check_times(f"{key}.times", sp, system["timestep"])
+            continue
+        if "files" not in sp:
+            raise ConfigError(f"{key}.files", "required key is missing (a glob of the data files)")
+        found = source_files(sp["files"])
+        if not found:
+            raise ConfigError(f"{key}.files", f"no file matches {sp['files']!r} (relative to {os.getcwd()})")
+        sp["n_structures"] = len(found)
+        if "times" in sp:
+            _check_times(f"{key}.times", sp, None)
+        elif source["format"] != "deepmind":
+            raise ConfigError(f"{key}.times", f"{source['format']} files store no time grid; give the times")
+    counts = [n_structures(system, sp) for sp in system["state_points"]]
+    split = system.get("split")
+    if split:
+        total = split.get("train", 0) + split.get("test", 0)
+        if total > min(counts):
+            raise ConfigError(f"{where}.split", f"train + test = {total} exceeds n_structures = {min(counts)}")
 
 
 def validate_config(config: dict) -> dict:

@@ -1,6 +1,9 @@
 """The HDF5 data model shared by every stage (see :mod:`glassdyn.io.data`)."""
 
 from glassdyn.io.data import (
+    CageState,
+    DynamicsSummary,
+    Labels,
     DataFileError,
     InherentStructure,
     IsoconfigurationalEnsemble,
@@ -11,6 +14,9 @@ from glassdyn.io.data import (
 )
 
 __all__ = [
+    "CageState",
+    "DynamicsSummary",
+    "Labels",
     "DataFileError",
     "InherentStructure",
     "IsoconfigurationalEnsemble",

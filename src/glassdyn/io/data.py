@@ -12,7 +12,10 @@ so any stage can read it alone. The kinds are:
 
 - ``structure``: an equilibrated configuration (wrapped positions, velocities);
 - ``isoconfigurational``: replica trajectories on a time grid (unwrapped positions);
-- ``inherent_structure``: the energy minimum of a structure and per-particle energies.
+- ``inherent_structure``: the energy minimum of a structure and per-particle energies;
+- ``cage_state``: cage centres of a structure;
+- ``labels``: isoconfigurational labels of one structure (R, C_B, E_ij, F_s, split halves);
+- ``dynamics``: averages over all structures of one system and temperature.
 
 Files are written atomically: to a temporary file in the same directory, then renamed, and
 the ``complete`` attribute is set last, so a killed job never leaves a file that looks
@@ -50,6 +53,8 @@ def _check(cond: bool, path, key: str, what: str) -> None:
 class _Record:
     KIND: ClassVar[str] = ""
     DESCRIPTIONS: ClassVar[dict[str, str]] = {}
+    #: float arrays that may hold NaN (e.g. a relaxation time the time grid never reached)
+    NAN_ALLOWED: ClassVar[frozenset] = frozenset()
 
     def _arrays(self):
         for f in fields(self):
@@ -72,7 +77,7 @@ class _Record:
             if value is None:
                 continue
             a = np.asarray(value)
-            if a.dtype.kind == "f":
+            if a.dtype.kind == "f" and name not in self.NAN_ALLOWED:
                 _check(bool(np.all(np.isfinite(a))), path, name, "contains NaN or inf")
             expected = self._shape(name, n, d)
             if expected is not None:
@@ -182,7 +187,140 @@ class InherentStructure(_Record):
         return {"particle_energies": (n,)}.get(name) or super()._shape(name, n, d)
 
 
-KINDS: dict[str, type[_Record]] = {c.KIND: c for c in (Structure, IsoconfigurationalEnsemble, InherentStructure)}
+@dataclass
+class CageState(_Record):
+    """Cage centres of a structure (e.g. imported from the roadmap data set): positions (N, d)."""
+
+    KIND: ClassVar[str] = "cage_state"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "positions": "cage-state positions, continuous from the thermal ones, shape (N, d), sigma_11",
+        "types": "0-based particle type, shape (N,)",
+        "box": "box edge lengths, shape (d,), sigma_11",
+    }
+    positions: np.ndarray
+    types: np.ndarray
+    box: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class Labels(_Record):
+    """Isoconfigurational labels of one structure on a time grid.
+
+    positions: (N, d) the structure at t = 0 (wrapped); times: (n_t,);
+    propensity: (n_t, N) R_i(t); bond_breaking: (n_t, N) C_B^i(t);
+    edges: (E, 2) pairs i < j with r_ij(0) <= edge cutoff; edge_propensity: (n_t, E) E_ij(t);
+    wavenumbers: (n_q,); self_intermediate_scattering: (n_t, n_types, n_q) replica and particle
+    average per type; split_half_correlation: (2, n_t, n_types) for [propensity, bond_breaking].
+    Everything but positions, types, box, times and propensity is optional (imported data
+    sets may lack it).
+    """
+
+    KIND: ClassVar[str] = "labels"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "positions": "positions at t = 0, wrapped into [0, L), shape (N, d), sigma_11",
+        "types": "0-based particle type, shape (N,)",
+        "box": "box edge lengths, shape (d,), sigma_11",
+        "times": "time grid, shape (n_t,), tau",
+        "propensity": "propensity of displacement R_i(t) = <|r_i(t) - r_i(0)|>_iso, shape (n_t, N), sigma_11",
+        "bond_breaking": "bond-breaking propensity C_B^i(t) = <n_t/n_0>_iso, shape (n_t, N)",
+        "edges": "particle pairs (i < j) within the edge cutoff at t = 0, shape (E, 2)",
+        "edge_propensity": "pair-distance change E_ij(t) = <r_ij(t) - r_ij(0)>_iso, shape (n_t, E), sigma_11",
+        "wavenumbers": "wavenumbers of F_s, shape (n_q,), 1/sigma_11",
+        "self_intermediate_scattering": "F_s(q, t) averaged over replicas and particles of each type, shape (n_t, n_types, n_q)",
+        "split_half_correlation": "Pearson correlation of labels from two halves of the replicas, [R, C_B], shape (2, n_t, n_types)",
+    }
+    positions: np.ndarray
+    types: np.ndarray
+    box: np.ndarray
+    times: np.ndarray
+    propensity: np.ndarray
+    bond_breaking: np.ndarray | None = None
+    edges: np.ndarray | None = None
+    edge_propensity: np.ndarray | None = None
+    wavenumbers: np.ndarray | None = None
+    self_intermediate_scattering: np.ndarray | None = None
+    split_half_correlation: np.ndarray | None = None
+    metadata: dict = field(default_factory=dict)
+
+    NAN_ALLOWED: ClassVar[frozenset] = frozenset({"self_intermediate_scattering", "split_half_correlation"})
+
+    def _shape(self, name, n, d):
+        nt = len(self.times)
+        ne = None if self.edges is None else len(self.edges)
+        nq = None if self.wavenumbers is None else len(self.wavenumbers)
+        return {
+            "times": (nt,),
+            "propensity": (nt, n),
+            "bond_breaking": (nt, n),
+            "edges": (None, 2),
+            "edge_propensity": (nt, ne),
+            "wavenumbers": (None,),
+            "self_intermediate_scattering": (nt, None, nq),
+            "split_half_correlation": (2, nt, None),
+        }.get(name) or super()._shape(name, n, d)
+
+
+@dataclass
+class DynamicsSummary(_Record):
+    """Averages over all structures of one system and temperature (``summarize_dynamics``).
+
+    Per time and type: F_s(q, t), mean R and C_B, chi_4 (of R, C_B and the R overlap), the
+    split-half correlation and the noise ceiling; tau_alpha per type and q (NaN where F_s never
+    reaches 1/e on the grid) and tau_alpha^BB per type (NaN where <C_B> never reaches 0.5).
+    No positions: ``types`` and ``box`` describe the system.
+    """
+
+    KIND: ClassVar[str] = "dynamics"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "types": "0-based particle type of one structure, shape (N,)",
+        "box": "box edge lengths, shape (d,), sigma_11",
+        "times": "time grid, shape (n_t,), tau",
+        "wavenumbers": "wavenumbers of F_s, shape (n_q,), 1/sigma_11",
+        "self_intermediate_scattering": "F_s(q, t) per type, shape (n_t, n_types, n_q)",
+        "tau_alpha": "F_s(q, tau_alpha) = 1/e per type and wavenumber (NaN: not reached), shape (n_types, n_q), tau",
+        "tau_alpha_fit": "tau_alpha of a double stretched exponential fit of F_s (BOTAN's definition; NaN: no fit), shape (n_types, n_q), tau",
+        "mean_propensity": "<R(t)> per type, shape (n_t, n_types), sigma_11",
+        "mean_bond_breaking": "<C_B(t)> per type, shape (n_t, n_types)",
+        "tau_alpha_bond_breaking": "<C_B(tau)> = 0.5 per type (NaN: not reached), shape (n_types,), tau",
+        "chi4_propensity": "chi_4 of R per type, shape (n_t, n_types), sigma_11^2",
+        "chi4_bond_breaking": "chi_4 of C_B per type, shape (n_t, n_types)",
+        "chi4_overlap": "chi_4 of the overlap [1 - tanh(20 (R - 0.44))]/2 per type, shape (n_t, n_types)",
+        "split_half_correlation": "mean split-half correlation [R, C_B], shape (2, n_t, n_types)",
+        "noise_ceiling": "largest reachable Pearson correlation [R, C_B], shape (2, n_t, n_types)",
+    }
+    types: np.ndarray
+    box: np.ndarray
+    times: np.ndarray
+    mean_propensity: np.ndarray
+    chi4_propensity: np.ndarray
+    chi4_overlap: np.ndarray
+    wavenumbers: np.ndarray | None = None
+    self_intermediate_scattering: np.ndarray | None = None
+    tau_alpha: np.ndarray | None = None
+    tau_alpha_fit: np.ndarray | None = None
+    mean_bond_breaking: np.ndarray | None = None
+    tau_alpha_bond_breaking: np.ndarray | None = None
+    chi4_bond_breaking: np.ndarray | None = None
+    split_half_correlation: np.ndarray | None = None
+    noise_ceiling: np.ndarray | None = None
+    metadata: dict = field(default_factory=dict)
+
+    NAN_ALLOWED: ClassVar[frozenset] = frozenset(
+        {"self_intermediate_scattering", "tau_alpha", "tau_alpha_fit", "tau_alpha_bond_breaking", "split_half_correlation",
+         "noise_ceiling", "mean_propensity", "mean_bond_breaking", "chi4_propensity", "chi4_bond_breaking", "chi4_overlap"}
+    )
+
+    def _shape(self, name, n, d):
+        nt = len(self.times)
+        return {"times": (nt,), "wavenumbers": (None,)}.get(name) or (
+            (nt, None) if name in ("mean_propensity", "mean_bond_breaking", "chi4_propensity", "chi4_bond_breaking", "chi4_overlap") else None
+        ) or super()._shape(name, n, d)
+
+
+KINDS: dict[str, type[_Record]] = {
+    c.KIND: c for c in (Structure, IsoconfigurationalEnsemble, InherentStructure, CageState, Labels, DynamicsSummary)
+}
 
 
 # -- provenance -----------------------------------------------------------------------------

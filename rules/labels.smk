@@ -1,0 +1,50 @@
+# Labels of every structure, then the ground-truth dynamics of every system and temperature.
+
+
+rule compute_labels:
+    wildcard_constraints:
+        system=WITH_TRAJECTORIES,
+    input:
+        ensemble=ISOCONFIGURATIONAL,
+    output:
+        labels=LABELS,
+    log:
+        main=log_path("compute_labels"),
+    benchmark:
+        benchmark_path("compute_labels")
+    params:
+        system=system_config,
+        seed=SEED,
+    threads: 1
+    script:
+        "../scripts/compute_labels.py"
+
+
+rule summarize_dynamics:
+    input:
+        labels=state_point_labels,
+    output:
+        dynamics=DYNAMICS,
+        table=DYNAMICS_TABLE,
+    log:
+        main=state_point_log_path("summarize_dynamics"),
+    params:
+        system=system_config,
+        seed=SEED,
+    threads: 1
+    script:
+        "../scripts/summarize_dynamics.py"
+
+
+rule export_glassbench:
+    # On request only: snakemake results/<system>/T<T>/glassbench/<structure>.npz
+    input:
+        labels=LABELS,
+        inherent_structure=INHERENT_STRUCTURE,
+    output:
+        npz=GLASSBENCH_EXPORT,
+    log:
+        main=log_path("export_glassbench"),
+    threads: 1
+    script:
+        "../scripts/export_glassbench.py"

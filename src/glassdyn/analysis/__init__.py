@@ -1,0 +1,55 @@
+"""Analysis: averaged dynamics, scores and noise ceiling, dynamic heterogeneity."""
+
+from glassdyn.analysis.dynamics import (
+    TimeTemperatureSuperposition,
+    arrhenius_fit,
+    crossing_time,
+    fit_stretched_exponential,
+    relaxation_time,
+    self_intermediate_scattering,
+)
+from glassdyn.analysis.heterogeneity import (
+    FourPointStructureFactor,
+    average_chord_length,
+    chi4,
+    chord_lengths,
+    fit_s4,
+    four_point_correlation,
+    overlap,
+)
+from glassdyn.analysis.metrics import (
+    distribution,
+    noise_ceiling,
+    pearson,
+    pooled_score,
+    r_squared,
+    score,
+    spearman,
+    spearman_brown,
+    split_half_correlation,
+)
+
+__all__ = [
+    "FourPointStructureFactor",
+    "TimeTemperatureSuperposition",
+    "arrhenius_fit",
+    "average_chord_length",
+    "chi4",
+    "chord_lengths",
+    "crossing_time",
+    "distribution",
+    "fit_s4",
+    "fit_stretched_exponential",
+    "four_point_correlation",
+    "noise_ceiling",
+    "overlap",
+    "pearson",
+    "pooled_score",
+    "r_squared",
+    "relaxation_time",
+    "score",
+    "self_intermediate_scattering",
+    "spearman",
+    "spearman_brown",
+    "split_half_correlation",
+]

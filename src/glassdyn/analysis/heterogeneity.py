@@ -1,0 +1,255 @@
+"""Collective observables of dynamic heterogeneity, from labels or predictions alike.
+
+All functions take one particle type's values (the papers use type 1 only; select it with
+``types == 0`` before calling). Definitions:
+
+- chi_4(t) = N_1 (<Xbar^2> - <Xbar>^2), Xbar = N_1^-1 sum_i X_i(t), <.> over structures
+  (tGlassMLP PRB eq. 9; GlassMLP PRL). For independent particles chi_4 equals the variance of
+  a single X_i: it counts correlated particles.
+- Overlap form for displacements (GlassMLP PRL SM VI): each R_i is mapped to
+  w_i = [1 - tanh(k (R_i - a))] / 2 (k = 20, a = 0.44; 1 for particles that stayed, 0 for
+  those that moved) and chi_4 is taken of w. The printed formula tanh(20(R - 0.44) + 1)/2
+  is read as (tanh(...) + 1)/2; chi_4 does not depend on the sign or offset, only on a.
+- S_4(q, t) = N_1^-1 <W(q) W(-q)>, W(q) = sum_i (X_i - <Xbar>) exp(i q . R_i(0)) (PRB eq. 10)
+  over all wave vectors allowed by the periodic box, radially binned. Fits: Ornstein-Zernike
+  chi/(1 + (q xi)^2) (PRB eq. 11) and chi/(1 + (q xi)^2 + A (q xi)^3) (PRL; PRB eq. C1).
+- G_4(r) = V/N_1 <sum_{i != j} dX_i dX_j delta(r - R_ij)> (PRL SM eq. 8), radially binned.
+- Average chord length (PRB Sec. V.B): particles below the median value are active (a = 0),
+  the others passive (a = 1); a is averaged on a lattice, sites with a < 0.5 are mobile,
+  and chords are runs of adjacent mobile sites along every lattice row (periodic).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize
+from scipy.spatial import cKDTree
+
+from glassdyn.labels.isoconfigurational import wrap
+
+
+# -- chi_4 -----------------------------------------------------------------------------------
+def chi4(values) -> np.ndarray:
+    """chi_4 from per-structure values: (n_structures, ..., N_1) -> (...)."""
+    values = np.asarray(values, dtype=float)
+    n = values.shape[-1]
+    return n * values.mean(axis=-1).var(axis=0)
+
+
+def overlap(propensity, a: float = 0.44, sharpness: float = 20.0) -> np.ndarray:
+    """Smooth overlap w = [1 - tanh(sharpness (R - a))] / 2 of displacement propensities."""
+    return 0.5 * (1.0 - np.tanh(sharpness * (np.asarray(propensity, dtype=float) - a)))
+
+
+# -- S_4(q) ----------------------------------------------------------------------------------
+def _wave_vectors(box, q_max):
+    """Integer indices of the half space of wave vectors 0 < |q| <= q_max: (M, d) and |q| (M,)."""
+    box = np.asarray(box, dtype=float)
+    n_max = np.floor(q_max * box / (2 * np.pi)).astype(int)
+    axes = [np.arange(0, n_max[0] + 1)] + [np.arange(-m, m + 1) for m in n_max[1:]]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(box))
+    # Half space: first nonzero component positive (W(-q) = W(q)*, same |W|^2).
+    nz = grid != 0
+    lead = np.where(nz.any(axis=1), grid[np.arange(len(grid)), nz.argmax(axis=1)], 0)
+    grid = grid[lead > 0]
+    q = 2 * np.pi * np.linalg.norm(grid / box, axis=1)
+    keep = q <= q_max * (1 + 1e-12)
+    return grid[keep], q[keep], n_max
+
+
+def _fourier_amplitudes(positions, weights, box, q_max):
+    """W(q) = sum_i w_i exp(i q . r_i) on the half space of allowed q: (n_sets, M), |q| (M,).
+
+    Separable in the Cartesian components: W[n_x, n_y, (n_z)] is a (batched) matrix product of
+    per-axis phase tables, O(N n_max^d) instead of O(N M) complex exponentials per q.
+    """
+    box = np.asarray(box, dtype=float)
+    d = len(box)
+    grid, q, n_max = _wave_vectors(box, q_max)
+    phases = []
+    for k in range(d):
+        lo = 0 if k == 0 else -n_max[k]
+        n = np.arange(lo, n_max[k] + 1)
+        phases.append(np.exp(1j * np.outer(positions[:, k], 2 * np.pi * n / box[k])))
+    weights = np.atleast_2d(weights)
+    out = np.empty((len(weights), len(grid)), dtype=complex)
+    for s, w in enumerate(weights):
+        a = phases[0] * w[:, None]  # (N, n_x)
+        if d == 2:
+            full = a.T @ phases[1]  # (n_x, n_y)
+            out[s] = full[grid[:, 0], grid[:, 1] + n_max[1]]
+        else:
+            full = np.empty((phases[0].shape[1], phases[1].shape[1], phases[2].shape[1]), dtype=complex)
+            for z in range(phases[2].shape[1]):
+                full[:, :, z] = (a * phases[2][:, z : z + 1]).T @ phases[1]
+            out[s] = full[grid[:, 0], grid[:, 1] + n_max[1], grid[:, 2] + n_max[2]]
+    return out, q
+
+
+class FourPointStructureFactor:
+    """S_4(q) of a scalar field carried by particles, radially averaged.
+
+    Parameters
+    ----------
+    q_max : float
+        Largest wavenumber (1/sigma_11).
+    n_bins : int
+        Linear bins of |q| from the smallest allowed wavenumber to q_max.
+
+    ``compute(positions, values, box, mean=None)``: positions (N_1, d) at t = 0, values
+    (N_1,) or (n_sets, N_1) (e.g. several times), mean the ensemble average <Xbar> to subtract
+    (default: the mean of ``values``). Accumulates over calls (one per structure);
+    ``wavenumbers`` (n_bins,) and ``s4`` ((n_bins,) or (n_sets, n_bins)) hold the averages,
+    NaN for bins without an allowed wave vector; ``counts`` the wave vectors per bin.
+    """
+
+    def __init__(self, q_max: float = 2.0, n_bins: int = 50):
+        self.q_max, self.n_bins = float(q_max), int(n_bins)
+        self._sum = None
+
+    def compute(self, positions, values, box, mean=None):
+        positions = wrap(positions, box)
+        values = np.asarray(values, dtype=float)
+        single = values.ndim == 1
+        values = np.atleast_2d(values)
+        centre = values.mean(axis=1, keepdims=True) if mean is None else np.reshape(np.asarray(mean, dtype=float), (-1, 1))
+        amplitudes, q = _fourier_amplitudes(positions, values - centre, box, self.q_max)
+        power = np.abs(amplitudes) ** 2 / values.shape[1]
+        if self._sum is None:
+            q_min = 2 * np.pi / np.max(box)
+            self.edges = np.linspace(q_min * (1 - 1e-9), self.q_max * (1 + 1e-9), self.n_bins + 1)
+            self._index = np.clip(np.searchsorted(self.edges, q, side="right") - 1, 0, self.n_bins - 1)
+            self.counts = np.bincount(self._index, minlength=self.n_bins)
+            self._q_sum = np.bincount(self._index, q, minlength=self.n_bins)
+            self._sum = np.zeros((len(values), self.n_bins))
+            self._single, self._calls = single, 0
+        for s in range(len(values)):
+            self._sum[s] += np.bincount(self._index, power[s], minlength=self.n_bins)
+        self._calls += 1
+        return self
+
+    @property
+    def wavenumbers(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.counts > 0, self._q_sum / self.counts, np.nan)
+
+    @property
+    def s4(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = np.where(self.counts > 0, self._sum / (self.counts * self._calls), np.nan)
+        return s[0] if self._single else s
+
+
+def ornstein_zernike(q, chi, xi):
+    return chi / (1.0 + (q * xi) ** 2)
+
+
+def cubic_ornstein_zernike(q, chi, xi, a):
+    return chi / (1.0 + (q * xi) ** 2 + a * (q * xi) ** 3)
+
+
+def fit_s4(q, s4, q_range=(0.0, np.inf), form: str = "ornstein_zernike", counts=None) -> dict:
+    """Fit S_4(q) on q_range: 'ornstein_zernike' -> chi, xi; 'cubic' -> chi, xi, A (PRB eq. C1).
+
+    ``counts`` (wave vectors per bin, as in :class:`FourPointStructureFactor`) weights the
+    bins: |W(q)|^2 of one wave vector scatters by ~100 %, so a bin's relative error is
+    1/sqrt(counts). Starting values come from 1/S_4 = 1/chi + (xi^2/chi) q^2.
+    """
+    q, s4 = np.asarray(q, dtype=float), np.asarray(s4, dtype=float)
+    counts = np.ones_like(q) if counts is None else np.asarray(counts, dtype=float)
+    sel = (q >= q_range[0]) & (q <= q_range[1]) & np.isfinite(s4) & (s4 > 0) & (counts > 0)
+    if sel.sum() < 3:
+        raise ValueError(f"only {sel.sum()} usable points of S_4 in q range {q_range}")
+    q, s4, counts = q[sel], s4[sel], counts[sel]
+    slope, intercept = np.polyfit(q**2, 1.0 / s4, 1, w=np.sqrt(counts) * s4)
+    chi0 = 1.0 / intercept if intercept > 0 else s4.max()
+    xi0 = np.sqrt(max(slope * chi0, 1e-6))
+    # Relative errors 1/sqrt(counts) of the *model* (weights from the noisy data itself would
+    # favour bins that fluctuated low and bias chi and xi down): refit with updated weights.
+    params, model = (chi0, xi0), ornstein_zernike
+    bounds = ([0, 0], [np.inf, np.inf])
+    if form == "cubic":
+        params, model, bounds = (chi0, xi0, 0.1), cubic_ornstein_zernike, ([0, 0, 0], [np.inf] * 3)
+    elif form != "ornstein_zernike":
+        raise ValueError(f"form must be 'ornstein_zernike' or 'cubic', got {form!r}")
+    sigma = s4 / np.sqrt(counts)
+    for _ in range(3):
+        params, _ = optimize.curve_fit(model, q, s4, p0=params, sigma=sigma, bounds=bounds, maxfev=20000)
+        sigma = model(q, *params) / np.sqrt(counts)
+    names = ("chi", "xi", "A")
+    return {k: float(v) for k, v in zip(names, params)}
+
+
+# -- G_4(r) ----------------------------------------------------------------------------------
+def four_point_correlation(positions, values, box, r_max: float, n_bins: int = 50, mean=None):
+    """G_4(r) of one structure: (r centres (n_bins,), G_4 (n_bins,)).
+
+    Uses weighted pair counting (no pair list), so it scales to N ~ 10^5 at r_max ~ 10.
+    """
+    box = np.asarray(box, dtype=float)
+    if r_max >= 0.5 * box.min():
+        raise ValueError(f"r_max {r_max} must be below half the box edge {0.5 * box.min():.3f}")
+    positions = wrap(positions, box)
+    values = np.asarray(values, dtype=float)
+    dx = values - (values.mean() if mean is None else mean)
+    tree = cKDTree(positions, boxsize=box)
+    edges = np.linspace(0.0, r_max, n_bins + 1)
+    sums = tree.count_neighbors(tree, edges, weights=(dx, dx), cumulative=False)[1:]
+    d = len(box)
+    shell = (np.pi * np.diff(edges**2)) if d == 2 else (4.0 / 3.0 * np.pi * np.diff(edges**3))
+    return 0.5 * (edges[1:] + edges[:-1]), np.prod(box) / len(values) * sums / shell
+
+
+# -- chord length ----------------------------------------------------------------------------
+def _run_lengths(mobile: np.ndarray) -> np.ndarray:
+    """Lengths of runs of True along the last axis, periodic; a full row is one run of n."""
+    rows = mobile.reshape(-1, mobile.shape[-1])
+    n = rows.shape[1]
+    full = rows.all(axis=1)
+    lengths = [np.full(full.sum(), n)]
+    rows = rows[~full]
+    if len(rows):
+        start = (~rows).argmax(axis=1)  # roll so every row begins on an immobile site
+        rolled = np.take_along_axis(rows, (np.arange(n)[None] + start[:, None]) % n, axis=1)
+        padded = np.concatenate([rolled, np.zeros((len(rolled), 1), bool)], axis=1).astype(np.int8)
+        step = np.diff(padded, axis=1)
+        lengths.append(np.nonzero(step == -1)[1] - np.nonzero(step == 1)[1])
+    return np.concatenate(lengths)
+
+
+def chord_lengths(positions, values, box, spacing: float = 1.0, mobile: str = "low") -> np.ndarray:
+    """Chord lengths (sigma_11) of the mobile regions of one structure (PRB Sec. V.B).
+
+    values: (N_1,) labels; ``mobile='low'`` for C_B (low = moved), ``'high'`` for R.
+    Particles on the mobile side of the median get a = 0, the others a = 1; each lattice site
+    (edge ~ ``spacing``) takes the mean a of its particles, or the a of the particle nearest
+    its centre when empty; sites with a < 0.5 are mobile.
+    """
+    box = np.asarray(box, dtype=float)
+    positions = wrap(positions, box)
+    values = np.asarray(values, dtype=float)
+    median = np.median(values)
+    active = values < median if mobile == "low" else values > median
+    a = np.where(active, 0.0, 1.0)
+    shape = np.maximum(np.rint(box / spacing).astype(int), 1)
+    cell = np.minimum((positions / (box / shape)).astype(int), shape - 1)
+    flat = np.ravel_multi_index(tuple(cell.T), tuple(shape))
+    n_sites = int(np.prod(shape))
+    count = np.bincount(flat, minlength=n_sites)
+    site = np.bincount(flat, a, minlength=n_sites) / np.maximum(count, 1)
+    empty = np.flatnonzero(count == 0)
+    if len(empty):
+        centres = (np.stack(np.unravel_index(empty, tuple(shape)), -1) + 0.5) * (box / shape)
+        _, nearest = cKDTree(positions, boxsize=box).query(wrap(centres, box))
+        site[empty] = a[nearest]
+    grid = (site < 0.5).reshape(tuple(shape))
+    lengths = []
+    for axis in range(len(box)):
+        lengths.append(_run_lengths(np.moveaxis(grid, axis, -1)) * (box[axis] / shape[axis]))
+    return np.concatenate(lengths)
+
+
+def average_chord_length(positions, values, box, spacing: float = 1.0, mobile: str = "low") -> float:
+    """<xi_chord> of one structure; average over structures outside."""
+    lengths = chord_lengths(positions, values, box, spacing, mobile)
+    return float(lengths.mean()) if len(lengths) else 0.0
