@@ -79,7 +79,13 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     inh = load(base / "inherent_structures/00000.h5", "inherent_structure")
     assert inh.metadata["max_force"] < 1e-8
     assert list(work.rglob("*.checkpoint")) == []  # removed once the outputs exist
-    for stage in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure"):
+    labels = load(base / "labels/00001.h5", "labels")
+    assert labels.propensity.shape == (2, 200) and labels.bond_breaking.shape == (2, 200)
+    np.testing.assert_allclose(labels.propensity, np.linalg.norm(ens.positions - ens.initial_positions, axis=-1).mean(0))
+    summary = load(base / "dynamics.h5", "dynamics")
+    assert summary.metadata["n_structures"] == 2 and summary.chi4_propensity.shape == (2, 2)
+    assert (base / "dynamics.tsv").read_text().count("\n") > 4
+    for stage in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure", "compute_labels"):
         assert (work / f"logs/tiny/T1/{stage}/00000.log").stat().st_size > 0
         assert (work / f"results/benchmarks/tiny/T1/{stage}/00000.tsv").exists()
 
@@ -135,3 +141,76 @@ def test_roadmap_preset_plans_full_protocol():
     for rule in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure"):
         assert any(line.split()[:2] == [rule, "2000"] for line in out.splitlines()), out[-2000:]
     assert "64000 replica runs" in out
+
+
+def _lattice(rng, side=6, spacing=1.0):
+    grid = np.stack(np.meshgrid(*[np.arange(side)] * 3, indexing="ij"), -1).reshape(-1, 3) * spacing
+    n = side**3
+    types = np.zeros(n, dtype=np.int8)
+    types[rng.permutation(n)[: n // 5]] = 1
+    return grid + rng.normal(0, 0.03, (n, 3)), types
+
+
+@pytest.mark.slow
+def test_workflow_starts_from_published_data_sets(tmp_path):
+    """BOTAN files feed compute_labels and the quench; GlassBench files bring their own labels."""
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data"
+    (data / "botan").mkdir(parents=True)
+    (data / "glassbench").mkdir()
+    for k in (1, 2, 10):  # natural order: 1, 2, 10
+        x0, types = _lattice(rng)
+        pos = x0[None] + rng.normal(0, 0.3, (4, len(x0), 3))
+        np.savez(data / "botan" / f"isoconfig_T0.44_{k}.npz", types=types, initial_positions=x0, positions=pos)
+        np.savez(
+            data / "glassbench" / f"struct_{k}.npz", types=types + 1, initial_positions=x0,
+            initial_positions_inherent=x0 + rng.normal(0, 0.01, x0.shape),
+            initial_positions_cage=x0 + rng.normal(0, 0.01, x0.shape),
+            md_prop=rng.uniform(0, 1, (2, len(x0))), bb_prop=rng.uniform(0, 1, (2, len(x0))),
+        )
+    config = {
+        "seed": 3,
+        "systems": {
+            "botan": {
+                "mixture": "kob_andersen_3d", "potential": "force_shifted", "source": {"format": "botan", "box": 6.0},
+                "inherent_structure": {"force_tolerance": 1.0e-6},
+                "state_points": [{"temperature": 0.44, "tau_alpha": 4120, "times": [4120], "files": str(data / "botan" / "*.npz")}],
+            },
+            "gb": {
+                "mixture": "kob_andersen_3d", "source": {"format": "glassbench", "box": 6.0},
+                "state_points": [{"temperature": 0.44, "tau_alpha": 4120, "times": [130, 4120], "files": str(data / "glassbench" / "*.npz")}],
+            },
+        },
+    }
+    work = _workdir(tmp_path, config)
+    run = _snakemake(work)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "3 structures imported from botan files" in run.stderr
+    ens = load(work / "results/botan/T0.44/isoconfigurational/00002.h5", "isoconfigurational")
+    raw = np.load(data / "botan" / "isoconfig_T0.44_10.npz")
+    np.testing.assert_allclose(ens.positions[:, 0] - ens.initial_positions, raw["positions"] - raw["initial_positions"])
+    labels = load(work / "results/botan/T0.44/labels/00002.h5", "labels")
+    np.testing.assert_allclose(labels.propensity[0], np.linalg.norm(raw["positions"] - raw["initial_positions"], axis=-1).mean(0))
+    assert load(work / "results/botan/T0.44/inherent_structures/00000.h5", "inherent_structure").metadata["max_force"] < 1e-6
+    assert load(work / "results/botan/T0.44/dynamics.h5", "dynamics").metadata["n_structures"] == 3
+    gb = load(work / "results/gb/T0.44/labels/00002.h5", "labels")
+    raw = np.load(data / "glassbench" / "struct_10.npz")
+    np.testing.assert_array_equal(gb.bond_breaking, raw["bb_prop"])
+    np.testing.assert_array_equal(gb.types, raw["types"] - 1)
+    assert load(work / "results/gb/T0.44/cage_states/00001.h5", "cage_state").positions.shape == (216, 3)
+    # Nothing was simulated.
+    assert not list((work / "logs").rglob("equilibrate_structure")) and not list((work / "logs").rglob("run_isoconfigurational"))
+    # Export round trip: our labels in GlassBench layout.
+    run = _snakemake(work, "results/botan/T0.44/glassbench/00000.npz")
+    assert run.returncode == 0, run.stderr[-3000:]
+    with np.load(work / "results/botan/T0.44/glassbench/00000.npz") as out:
+        np.testing.assert_allclose(out["md_prop"], load(work / "results/botan/T0.44/labels/00000.h5", "labels").propensity)
+
+
+@pytest.mark.slow
+def test_import_with_no_matching_files_names_the_key(tmp_path):
+    config = {"systems": {"b": {"mixture": "kob_andersen_3d", "source": {"format": "botan", "box": 6.0},
+                                "state_points": [{"temperature": 0.44, "tau_alpha": 1, "times": [1], "files": "nowhere/*.npz"}]}}}
+    run = _snakemake(_workdir(tmp_path, config), "-n")
+    assert run.returncode != 0
+    assert "systems.b.state_points.0.files: no file matches" in run.stderr
