@@ -115,7 +115,10 @@ class FourPointStructureFactor:
         centre = values.mean(axis=1, keepdims=True) if mean is None else np.reshape(np.asarray(mean, dtype=float), (-1, 1))
         amplitudes, q = _fourier_amplitudes(positions, values - centre, box, self.q_max)
         power = np.abs(amplitudes) ** 2 / values.shape[1]
+        if self._sum is not None and not np.allclose(box, self._box):
+            raise ValueError(f"box {box} differs from the first structure's {self._box}: use one instance per box")
         if self._sum is None:
+            self._box = np.asarray(box, dtype=float).copy()
             q_min = 2 * np.pi / np.max(box)
             self.edges = np.linspace(q_min * (1 - 1e-9), self.q_max * (1 + 1e-9), self.n_bins + 1)
             self._index = np.clip(np.searchsorted(self.edges, q, side="right") - 1, 0, self.n_bins - 1)
@@ -225,6 +228,8 @@ def chord_lengths(positions, values, box, spacing: float = 1.0, mobile: str = "l
     (edge ~ ``spacing``) takes the mean a of its particles, or the a of the particle nearest
     its centre when empty; sites with a < 0.5 are mobile.
     """
+    if mobile not in ("low", "high"):
+        raise ValueError(f"mobile must be 'low' (C_B) or 'high' (R), got {mobile!r}")
     box = np.asarray(box, dtype=float)
     positions = wrap(positions, box)
     values = np.asarray(values, dtype=float)
