@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from glassdyn.analysis.dynamics import crossing_time, fit_double_stretched_exponential, relaxation_time
@@ -55,7 +57,7 @@ def summarize_labels(labels, overlap_a: float = 0.44, overlap_sharpness: float =
         out["chi4_bond_breaking"] = chi4_of(per_structure["C_B"])
         out["tau_alpha_bond_breaking"] = np.array([crossing_time(first.times, mean_cb[:, a], 0.5) for a in range(n_types)])
     if len(f_s) == len(per_structure["R"]) and f_s:
-        mean_fs = np.nanmean(np.stack(f_s), axis=0)
+        mean_fs = _nanmean(f_s)
         out["wavenumbers"] = first.wavenumbers
         out["self_intermediate_scattering"] = mean_fs
         out["tau_alpha"] = relaxation_time(first.times, mean_fs)
@@ -65,7 +67,7 @@ def summarize_labels(labels, overlap_a: float = 0.44, overlap_sharpness: float =
         ])
     n_replicas = first.metadata.get("n_replicas")
     if halves:
-        r_half = np.nanmean(np.stack(halves), axis=0)
+        r_half = _nanmean(halves)
         out["split_half_correlation"] = r_half
         out["noise_ceiling"] = noise_ceiling(r_half, n_replicas, None if n_replicas is None else n_replicas // 2)
     metadata = {k: v for k, v in first.metadata.items() if k in ("temperature", "tau_alpha", "system_name", "potential", "mixture")}
@@ -77,6 +79,13 @@ def summarize_labels(labels, overlap_a: float = 0.44, overlap_sharpness: float =
         overlap_sharpness=overlap_sharpness,
     )
     return DynamicsSummary(**out, metadata=metadata)
+
+
+def _nanmean(arrays):
+    """Mean over structures ignoring NaN (e.g. a correlation of labels that are all 1 at t -> 0)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN entries stay NaN, silently
+        return np.nanmean(np.stack(arrays), axis=0)
 
 
 def _type_means(values, types, n_types):
