@@ -209,7 +209,7 @@ class Labels(_Record):
 
     positions: (N, d) the structure at t = 0 (wrapped); times: (n_t,);
     propensity: (n_t, N) R_i(t); bond_breaking: (n_t, N) C_B^i(t);
-    edges: (E, 2) pairs i < j with r_ij(0) <= edge cutoff; edge_propensity: (n_t, E) E_ij(t);
+    edges: (E, 2) pairs i < j with r_ij(0) < edge cutoff; edge_propensity: (n_t, E) E_ij(t);
     wavenumbers: (n_q,); self_intermediate_scattering: (n_t, n_types, n_q) replica and particle
     average per type; split_half_correlation: (2, n_t, n_types) for [propensity, bond_breaking].
     Everything but positions, types, box, times and propensity is optional (imported data

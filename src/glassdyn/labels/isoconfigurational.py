@@ -15,7 +15,7 @@ Labels (roadmap SI Sec. I.C; GlassMLP PRL SM I.C; BOTAN eq. 11):
 - propensity of displacement R_i(t) = <|r_i(t) - r_i(0)|>_iso;
 - bond-breaking propensity C_B^i(t) = <n_t^i / n_0^i>_iso, with n_0^i the neighbours within
   ``inner`` sigma_ab at t = 0 and n_t^i those of them still within ``outer`` sigma_ab at t;
-- edge propensity E_ij(t) = <r_ij(t) - r_ij(0)>_iso on the edges r_ij(0) <= ``edge_cutoff``.
+- edge propensity E_ij(t) = <r_ij(t) - r_ij(0)>_iso on the edges r_ij(0) < ``edge_cutoff`` (BOTAN writes <=; equal distances have measure zero).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class IsoconfigurationalLabels:
     inner, outer : float
         Bond-breaking cutoffs in units of sigma_ab (GlassMLP: 1.4 and 1.8).
     edge_cutoff : float
-        Edges for E_ij are pairs with r_ij(0) <= edge_cutoff (sigma_11 units; BOTAN: 2.0).
+        Edges for E_ij are pairs with r_ij(0) < edge_cutoff (sigma_11 units; BOTAN: 2.0).
 
     After :meth:`compute`, per-replica labels are kept (``replica_propensity``,
     ``replica_bond_breaking``, both (N_R, n_t, N)) for the split-half noise ceiling, and the
