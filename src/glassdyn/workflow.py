@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassdyn.config import n_structures, source_files, time_grid
+from glassdyn.config import n_structures, requested_times, source_files, time_grid
 from glassdyn.io import load, provenance, save
 from glassdyn.md.checkpoint import Checkpoint, fingerprint
 from glassdyn.systems import PairPotential, get_mixture
@@ -274,6 +274,11 @@ def summarize_dynamics(*, name: str, system: dict, label_files, base_seed: int, 
     log.info("wrote %s and %s from %d structures", output, table, summary.metadata["n_structures"])
 
 
+def _import_metadata(name: str, system: dict, sp: dict, structure: str) -> dict:
+    return {"temperature": sp["temperature"], "tau_alpha": sp["tau_alpha"], "structure_index": int(structure),
+            "system_name": name, "mixture": system["mixture"], "potential": system["potential"]}
+
+
 def import_isoconfigurational(*, name: str, system: dict, temperature: str, structure: str, base_seed: int, structure_output, output):
     """Stage ``import_isoconfigurational``: a BOTAN or DeepMind file as structure + ensemble files."""
     from glassdyn.io import Structure
@@ -281,15 +286,14 @@ def import_isoconfigurational(*, name: str, system: dict, temperature: str, stru
 
     sp = state_point(system, temperature)
     path = source_file(system, temperature, structure)
-    meta = {"temperature": sp["temperature"], "tau_alpha": sp["tau_alpha"], "structure_index": int(structure),
-            "system_name": name, "mixture": system["mixture"], "potential": system["potential"]}
+    meta = _import_metadata(name, system, sp, structure)
     fmt = source_format(system)
     if fmt == "botan":
-        ensemble = read_botan(path, box=system["source"]["box"], times=_configured_times(sp), metadata=meta)
+        ensemble = read_botan(path, box=system["source"]["box"], times=requested_times(sp), metadata=meta)
     else:
         ensemble = read_deepmind(path, metadata=meta)
-        if "times" in sp and not np.allclose(ensemble.times, _configured_times(sp), rtol=1e-6):
-            raise ValueError(f"{path}: times {ensemble.times.tolist()} differ from the configured {_configured_times(sp).tolist()}")
+        if "times" in sp and not np.allclose(ensemble.times, requested_times(sp), rtol=1e-6):
+            raise ValueError(f"{path}: times {ensemble.times.tolist()} differ from the configured {requested_times(sp).tolist()}")
     structure_record = Structure(positions=ensemble.initial_positions, types=ensemble.types, box=ensemble.box,
                                  metadata={**meta, "source_file": str(path)})
     prov = provenance(config=_system_record(name, system, base_seed), stage="import_isoconfigurational", source_file=str(Path(path).resolve()))
@@ -305,9 +309,8 @@ def import_labels(*, name: str, system: dict, temperature: str, structure: str, 
 
     sp = state_point(system, temperature)
     path = source_file(system, temperature, structure)
-    meta = {"temperature": sp["temperature"], "tau_alpha": sp["tau_alpha"], "structure_index": int(structure),
-            "system_name": name, "mixture": system["mixture"], "potential": system["potential"]}
-    records = read_glassbench(path, box=system["source"]["box"], times=_configured_times(sp), potential=potential(system), metadata=meta)
+    meta = _import_metadata(name, system, sp, structure)
+    records = read_glassbench(path, box=system["source"]["box"], times=requested_times(sp), potential=potential(system), metadata=meta)
     for kind, key in (("inherent_structure", "initial_positions_inherent"), ("cage_state", "initial_positions_cage")):
         if kind not in records:
             raise ValueError(f"{path}: key '{key}': missing; the workflow needs it to continue from this data set")
@@ -325,10 +328,3 @@ def export_glassbench(*, labels_file, inherent_file, output, cage_file=None):
     write_glassbench(output, load(labels_file, "labels"), load(inherent_file, "inherent_structure"), cage)
     log.info("wrote %s", output)
 
-
-def _configured_times(sp: dict) -> np.ndarray:
-    spec = sp["times"]
-    if isinstance(spec, dict):
-        ls = spec["log_spaced"]
-        return np.geomspace(ls["start"], ls["stop"], ls["num"])
-    return np.asarray(spec, dtype=float)

@@ -4,7 +4,6 @@ from glassdyn.analysis.dynamics import (
     TimeTemperatureSuperposition,
     arrhenius_fit,
     crossing_time,
-    fit_stretched_exponential,
     relaxation_time,
     self_intermediate_scattering,
 )
@@ -39,7 +38,6 @@ __all__ = [
     "crossing_time",
     "distribution",
     "fit_s4",
-    "fit_stretched_exponential",
     "four_point_correlation",
     "noise_ceiling",
     "overlap",

@@ -90,27 +90,6 @@ def relaxation_time(times, f_s, level: float = np.exp(-1)) -> np.ndarray:
     return tau.reshape(f_s.shape[1:])
 
 
-def stretched_exponential(t, tau, beta, amplitude=1.0):
-    return amplitude * np.exp(-((np.asarray(t) / tau) ** beta))
-
-
-def fit_stretched_exponential(times, values, t_min: float = 0.0) -> dict:
-    """Fit f = A exp(-(t/tau)^beta) to the alpha decay (t >= t_min); returns tau, beta, A.
-
-    tau here is the KWW time, not the 1/e crossing of the full curve (they agree when A = 1).
-    """
-    t = np.asarray(times, dtype=float)
-    f = np.asarray(values, dtype=float)
-    sel = (t >= t_min) & (f > 0)
-    guess = crossing_time(t, f, np.exp(-1))
-    guess = guess if np.isfinite(guess) else np.median(t[sel])
-    popt, _ = optimize.curve_fit(
-        stretched_exponential, t[sel], f[sel], p0=(guess, 0.8, 0.9),
-        bounds=([1e-12, 0.05, 0.0], [np.inf, 2.0, 1.5]), maxfev=20000,
-    )
-    return {"tau": float(popt[0]), "beta": float(popt[1]), "amplitude": float(popt[2])}
-
-
 def double_stretched_exponential(t, tau_fast, beta_fast, plateau, tau_alpha, beta):
     """(1 - plateau) exp(-(t/tau_fast)^beta_fast) + plateau exp(-(t/tau_alpha)^beta)."""
     t = np.asarray(t, dtype=float)

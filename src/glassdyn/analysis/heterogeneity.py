@@ -32,8 +32,12 @@ from glassdyn.labels.isoconfigurational import wrap
 def chi4(values) -> np.ndarray:
     """chi_4 from per-structure values: (n_structures, ..., N_1) -> (...)."""
     values = np.asarray(values, dtype=float)
-    n = values.shape[-1]
-    return n * values.mean(axis=-1).var(axis=0)
+    return chi4_from_means(values.mean(axis=-1), values.shape[-1])
+
+
+def chi4_from_means(means, n_particles) -> np.ndarray:
+    """chi_4 = N_1 x variance over structures of the structure means Xbar: (n_structures, ...) -> (...)."""
+    return np.asarray(n_particles) * np.asarray(means, dtype=float).var(axis=0)
 
 
 def overlap(propensity, a: float = 0.44, sharpness: float = 20.0) -> np.ndarray:

@@ -106,15 +106,13 @@ def split_half_correlation(replica_labels, types, n_splits: int = 16, rng=None) 
     return np.mean(acc, axis=0)
 
 
-def noise_ceiling(split_half_r, n_replicas: int | None = None, half: int | None = None):
+def noise_ceiling(split_half_r, factor: float = 2.0):
     """Largest Pearson correlation reachable with labels from the full replica set.
 
-    split_half_r: correlation between two half-ensembles (array). The reliability of the full
-    average follows from Spearman-Brown with factor n_replicas / half (2 for an even split).
-    Negative or NaN split-half correlations give NaN.
+    split_half_r: correlation between two half-ensembles (array); ``factor`` is N_R over the
+    replicas in one half (2 for an even split). The reliability of the full average follows
+    from Spearman-Brown. Negative or NaN split-half correlations give NaN.
     """
-    factor = 2.0 if n_replicas is None or half is None else n_replicas / half
     r = np.asarray(split_half_r, dtype=float)
     with np.errstate(invalid="ignore"):
-        reliability = spearman_brown(np.where(r > 0, r, np.nan), factor)
-        return np.sqrt(reliability)
+        return np.sqrt(spearman_brown(np.where(r > 0, r, np.nan), factor))

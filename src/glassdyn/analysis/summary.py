@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from glassdyn.analysis.dynamics import crossing_time, fit_double_stretched_exponential, relaxation_time
-from glassdyn.analysis.heterogeneity import overlap
+from glassdyn.analysis.heterogeneity import chi4_from_means, overlap
 from glassdyn.analysis.metrics import noise_ceiling
 
 
@@ -44,8 +44,8 @@ def summarize_labels(labels, overlap_a: float = 0.44, overlap_sharpness: float =
     if first is None:
         raise ValueError("no labels to summarize")
 
-    def chi4_of(means):  # N_a * variance over structures of the type mean, per time and type
-        return counts[None] * np.asarray(means).var(axis=0) if len(means) > 1 else np.full(means[0].shape, np.nan)
+    def chi4_of(means):  # per time and type; undefined from a single structure
+        return chi4_from_means(means, counts[None]) if len(means) > 1 else np.full(means[0].shape, np.nan)
 
     out = dict(types=first.types, box=first.box, times=first.times)
     out["mean_propensity"] = np.mean(per_structure["R"], axis=0)
@@ -69,7 +69,8 @@ def summarize_labels(labels, overlap_a: float = 0.44, overlap_sharpness: float =
     if halves:
         r_half = _nanmean(halves)
         out["split_half_correlation"] = r_half
-        out["noise_ceiling"] = noise_ceiling(r_half, n_replicas, None if n_replicas is None else n_replicas // 2)
+        # An odd replica out is dropped from the halves (split_half_correlation).
+        out["noise_ceiling"] = noise_ceiling(r_half, 2.0 if not n_replicas else n_replicas / (n_replicas // 2))
     metadata = {k: v for k, v in first.metadata.items() if k in ("temperature", "tau_alpha", "system_name", "potential", "mixture")}
     metadata.update(
         n_structures=len(per_structure["R"]),

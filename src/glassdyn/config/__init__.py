@@ -88,18 +88,21 @@ def _fill_defaults(instance, node: dict, root: dict):
     return instance
 
 
+def requested_times(state_point: dict) -> np.ndarray:
+    """The state point's time grid in tau, as configured (a list or a log-spaced range)."""
+    spec = state_point["times"]
+    if isinstance(spec, dict):
+        ls = spec["log_spaced"]
+        return np.geomspace(ls["start"], ls["stop"], ls["num"])
+    return np.asarray(spec, dtype=float)
+
+
 def time_grid(state_point: dict, timestep: float) -> tuple[np.ndarray, np.ndarray]:
     """Time grid of a state point in MD steps and in tau: (steps, times = steps * timestep).
 
     Times are rounded to whole steps; the rounded grid must stay strictly increasing.
     """
-    spec = state_point["times"]
-    if isinstance(spec, dict):
-        ls = spec["log_spaced"]
-        requested = np.geomspace(ls["start"], ls["stop"], ls["num"])
-    else:
-        requested = np.asarray(spec, dtype=float)
-    steps = np.rint(requested / timestep).astype(np.int64)
+    steps = np.rint(requested_times(state_point) / timestep).astype(np.int64)
     return steps, steps * timestep
 
 

@@ -312,10 +312,10 @@ class DynamicsSummary(_Record):
     )
 
     def _shape(self, name, n, d):
-        nt = len(self.times)
-        return {"times": (nt,), "wavenumbers": (None,)}.get(name) or (
-            (nt, None) if name in ("mean_propensity", "mean_bond_breaking", "chi4_propensity", "chi4_bond_breaking", "chi4_overlap") else None
-        ) or super()._shape(name, n, d)
+        per_time_and_type = ("mean_propensity", "mean_bond_breaking", "chi4_propensity", "chi4_bond_breaking", "chi4_overlap")
+        if name in per_time_and_type:
+            return (len(self.times), None)
+        return {"times": (len(self.times),), "wavenumbers": (None,)}.get(name) or super()._shape(name, n, d)
 
 
 KINDS: dict[str, type[_Record]] = {

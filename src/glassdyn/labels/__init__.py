@@ -2,7 +2,6 @@
 
 from glassdyn.labels.isoconfigurational import (
     IsoconfigurationalLabels,
-    displacements,
     labels_from_ensemble,
     minimum_image,
     neighbour_pairs,
@@ -10,4 +9,4 @@ from glassdyn.labels.isoconfigurational import (
     wrap,
 )
 
-__all__ = ["IsoconfigurationalLabels", "displacements", "labels_from_ensemble", "minimum_image", "neighbour_pairs", "pairs_within", "wrap"]
+__all__ = ["IsoconfigurationalLabels", "labels_from_ensemble", "minimum_image", "neighbour_pairs", "pairs_within", "wrap"]

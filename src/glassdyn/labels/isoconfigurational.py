@@ -66,11 +66,6 @@ def neighbour_pairs(positions, types, box, sigma, factor) -> tuple[np.ndarray, n
     )
 
 
-def displacements(initial_positions, positions) -> np.ndarray:
-    """|r_i^k(t) - r_i(0)| for every replica k and time: shape (N_R, n_t, N)."""
-    return np.linalg.norm(np.asarray(positions) - np.asarray(initial_positions)[None, None], axis=-1)
-
-
 def _pair_distances(d0, delta, pairs):
     """|r_ij(t)| with the t = 0 image: d0 (P, d), delta (..., N, d) -> (..., P)."""
     return np.linalg.norm(d0 + delta[..., pairs[:, 1], :] - delta[..., pairs[:, 0], :], axis=-1)
