@@ -8,7 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # PyPI name -> conda-forge name, where they differ
-CONDA_NAME = {}
+CONDA_NAME = {"freud-analysis": "freud"}
 
 
 def _name(requirement: str) -> str:
@@ -25,5 +25,6 @@ def test_conda_env_matches_pyproject():
         assert names == wanted, f"{env_file.name}: only in env {sorted(names - wanted)}, only in pyproject {sorted(wanted - names)}"
         pins = {_name(d): d for d in env["dependencies"] if isinstance(d, str)}
         for req in project["dependencies"]:
-            spec = re.sub(r"\[.*?\]", "", req).replace(" ", "")
-            assert pins[_name(req)].split("#")[0].strip().replace(" ", "") == spec, f"{env_file.name}: {req} pinned differently"
+            spec = re.sub(r"\[.*?\]", "", req).replace(" ", "").replace(_name(req), CONDA_NAME.get(_name(req), _name(req)), 1)
+            conda = CONDA_NAME.get(_name(req), _name(req))
+            assert pins[conda].split("#")[0].strip().replace(" ", "") == spec, f"{env_file.name}: {req} pinned differently"
