@@ -2,6 +2,7 @@
 
 from glassdyn.io.data import (
     CageState,
+    Descriptors,
     DynamicsSummary,
     Labels,
     DataFileError,
@@ -15,6 +16,7 @@ from glassdyn.io.data import (
 
 __all__ = [
     "CageState",
+    "Descriptors",
     "DynamicsSummary",
     "Labels",
     "DataFileError",

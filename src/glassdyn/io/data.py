@@ -15,7 +15,8 @@ so any stage can read it alone. The kinds are:
 - ``inherent_structure``: the energy minimum of a structure and per-particle energies;
 - ``cage_state``: cage centres of a structure;
 - ``labels``: isoconfigurational labels of one structure (R, C_B, E_ij, F_s, split halves);
-- ``dynamics``: averages over all structures of one system and temperature.
+- ``dynamics``: averages over all structures of one system and temperature;
+- ``descriptors``: per-particle structural descriptors of one structure, one named column each.
 
 Files are written atomically: to a temporary file in the same directory, then renamed, and
 the ``complete`` attribute is set last, so a killed job never leaves a file that looks
@@ -318,8 +319,49 @@ class DynamicsSummary(_Record):
         return {"times": (len(self.times),), "wavenumbers": (None,)}.get(name) or super()._shape(name, n, d)
 
 
+@dataclass
+class Descriptors(_Record):
+    """Structural descriptors of one structure: one row per particle, one named column each.
+
+    values: (N, M) float32 (single precision: what the models train on, and half the disk);
+    names: (M,) column names (a trained model checks them); types: (N,); box: (d,);
+    metadata: the descriptor set, its parameters and which states it was computed from.
+    """
+
+    KIND: ClassVar[str] = "descriptors"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "values": "descriptor values, shape (N, M), float32; units per column in metadata",
+        "names": "column names, shape (M,)",
+        "types": "0-based particle type, shape (N,)",
+        "box": "box edge lengths, shape (d,), sigma_11",
+    }
+    values: np.ndarray
+    names: np.ndarray
+    types: np.ndarray
+    box: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.values = np.asarray(self.values, dtype=np.float32)
+        self.names = np.asarray([str(x) for x in np.asarray(self.names).ravel()], dtype=str)
+
+    def validate(self, path="<memory>") -> None:
+        super().validate(path)
+        _check(len(set(self.names)) == len(self.names), path, "names", "column names must be unique")
+
+    def _shape(self, name, n, d):
+        return {"values": (n, len(self.names)), "names": (None,)}.get(name) or super()._shape(name, n, d)
+
+    def column(self, name: str) -> np.ndarray:
+        """One descriptor by name, shape (N,)."""
+        hits = np.nonzero(self.names == name)[0]
+        if not len(hits):
+            raise KeyError(f"no descriptor column {name!r}; columns: {list(self.names[:5])}...")
+        return self.values[:, hits[0]]
+
+
 KINDS: dict[str, type[_Record]] = {
-    c.KIND: c for c in (Structure, IsoconfigurationalEnsemble, InherentStructure, CageState, Labels, DynamicsSummary)
+    c.KIND: c for c in (Structure, IsoconfigurationalEnsemble, InherentStructure, CageState, Labels, DynamicsSummary, Descriptors)
 }
 
 
@@ -415,6 +457,8 @@ def save(path, record: _Record, provenance: dict | None = None) -> Path:
             if value is None:
                 continue
             a = np.asarray(value)
+            if a.dtype.kind == "U":  # HDF5 has no fixed-width unicode: store UTF-8 bytes
+                a = np.char.encode(a, "utf-8")
             chunks = (1, 1) + a.shape[2:] if name == "positions" and a.ndim == 4 else None
             ds = f.create_dataset(name, data=a, chunks=chunks)
             ds.attrs["description"] = record.DESCRIPTIONS.get(name, "")
@@ -458,6 +502,8 @@ def load(path, kind: str | None = None) -> _Record:
                 continue
             if fl.name in f:
                 values[fl.name] = f[fl.name][()]
+                if isinstance(values[fl.name], np.ndarray) and values[fl.name].dtype.kind == "S":
+                    values[fl.name] = np.char.decode(values[fl.name], "utf-8")
             else:
                 _check(fl.default is not MISSING, path, fl.name, "missing")
         values["metadata"] = {k: _read_attr(v) for k, v in f["metadata"].attrs.items()} if "metadata" in f else {}
