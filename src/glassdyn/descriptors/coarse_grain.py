@@ -26,10 +26,11 @@ import numpy as np
 from glassdyn.descriptors.neighbours import CellGrid, _flat_index
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=True)
 def _accumulate(positions, box, cutoff, n_cells, offsets, cell_of, order, cell_start, types, n_types,
                 inverse_lengths, values, want_square, s0, s1, s2):
-    """Half-pair sweep in cell order; s0 (N, T, nL), s1/s2 (N, T, nL, F) indexed by position in ``order``."""
+    """Half-pair sweep in cell order; s0 (N, T, nL), s1/s2 (N, T, F, nL) indexed by position in ``order``
+    (L innermost: the per-pair updates run over contiguous memory)."""
     n, d = positions.shape
     n_l = inverse_lengths.shape[0]
     n_f = values.shape[1]
@@ -71,13 +72,13 @@ def _accumulate(positions, box, cutoff, n_cells, offsets, cell_of, order, cell_s
                     dv = values[j, f] - values[i, f]
                     for l in range(n_l):
                         wd = w[l] * dv
-                        s1[a, tj, l, f] += wd
-                        s1[b, ti, l, f] -= wd
+                        s1[a, tj, f, l] += wd
+                        s1[b, ti, f, l] -= wd
                     if want_square[f]:
                         dv2 = dv * dv
                         for l in range(n_l):
-                            s2[a, tj, l, f] += w[l] * dv2
-                            s2[b, ti, l, f] += w[l] * dv2
+                            s2[a, tj, f, l] += w[l] * dv2
+                            s2[b, ti, f, l] += w[l] * dv2
 
 
 class CoarseGraining:
@@ -136,7 +137,7 @@ class CoarseGraining:
         inverse = 1.0 / self.lengths[positive]
         n_l = len(inverse)
         s0 = np.zeros((n, n_types, n_l))
-        s1 = np.zeros((n, n_types, n_l, len(names)))
+        s1 = np.zeros((n, n_types, len(names), n_l))
         s2 = np.zeros_like(s1)
         want_square = np.array([name in variance_of for name in names], dtype=np.bool_)
         if n_l:
@@ -174,10 +175,10 @@ class CoarseGraining:
         safe = np.where(present, s0, 1.0)
         self.density[:, :, positive] = s0
         for f, name in enumerate(names):
-            shift = s1[..., f] / safe
+            shift = s1[:, :, f, :] / safe
             self.mean[name][:, :, positive] = np.where(present, values[:, f][:, None, None] + shift, 0.0)
             if name in self.variance:
-                var = s2[..., f] / safe - shift**2
+                var = s2[:, :, f, :] / safe - shift**2
                 self.variance[name][:, :, positive] = np.where(present, np.maximum(var, 0.0), 0.0)
         return self
 
