@@ -22,6 +22,7 @@ include: "rules/isoconfigurational.smk"
 include: "rules/inherent_structures.smk"
 include: "rules/import.smk"
 include: "rules/labels.smk"
+include: "rules/descriptors.smk"
 
 
 rule all:

@@ -5,6 +5,7 @@ import sys
 
 from glassdyn.config import ConfigError, validate_config
 from glassdyn import workflow as gd
+from glassdyn.descriptors.sets import DESCRIPTOR_SETS
 
 try:
     config = validate_config(config)
@@ -20,6 +21,7 @@ wildcard_constraints:
     system="[A-Za-z][A-Za-z0-9_-]*",
     temperature=r"[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
     structure="[0-9]{%d}" % gd.STRUCTURE_DIGITS,
+    descriptor_set="|".join(re.escape(n) for n in DESCRIPTOR_SETS),
 
 
 STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/equilibrated/{{structure}}.h5"
@@ -29,6 +31,7 @@ CAGE_STATE = f"{RESULTS}/{{system}}/T{{temperature}}/cage_states/{{structure}}.h
 LABELS = f"{RESULTS}/{{system}}/T{{temperature}}/labels/{{structure}}.h5"
 DYNAMICS = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.h5"
 DYNAMICS_TABLE = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.tsv"
+DESCRIPTORS = f"{RESULTS}/{{system}}/T{{temperature}}/descriptors/{{descriptor_set}}/{{structure}}.h5"
 GLASSBENCH_EXPORT = f"{RESULTS}/{{system}}/T{{temperature}}/glassbench/{{structure}}.npz"
 
 
@@ -50,6 +53,10 @@ def log_path(rule, suffix="log"):
     return f"logs/{{system}}/T{{temperature}}/{rule}/{{structure}}.{suffix}"
 
 
+def descriptor_log_path(rule):
+    return f"logs/{{system}}/T{{temperature}}/{rule}/{{descriptor_set}}/{{structure}}.log"
+
+
 def benchmark_path(rule):
     return f"{RESULTS}/benchmarks/{{system}}/T{{temperature}}/{rule}/{{structure}}.tsv"
 
@@ -63,9 +70,34 @@ def system_config(wildcards):
 
 
 def simulation_config(wildcards):
-    """The system's config without analysis settings: changing how labels are computed must
-    not make Snakemake rerun the simulations (params are a rerun trigger)."""
-    return {k: v for k, v in system_config(wildcards).items() if k != "labels"}
+    """The system's config without analysis settings: changing how labels or descriptors are
+    computed must not make Snakemake rerun the simulations (params are a rerun trigger)."""
+    return {k: v for k, v in system_config(wildcards).items() if k not in ("labels", "descriptors")}
+
+
+def labels_config(wildcards):
+    """The system's config without descriptor settings, for imports, labels and dynamics."""
+    return {k: v for k, v in system_config(wildcards).items() if k != "descriptors"}
+
+
+def cage_state_config(wildcards):
+    """What a cage-state Monte Carlo depends on (not the list of descriptor sets)."""
+    system = system_config(wildcards)
+    return {"mixture": system["mixture"], "potential": system["potential"], "state_points": system["state_points"],
+            "descriptors": {"cage_state": system["descriptors"]["cage_state"]}}
+
+
+def descriptor_config(wildcards):
+    """What a descriptor set depends on: the mixture and its potential."""
+    system = system_config(wildcards)
+    return {"mixture": system["mixture"], "potential": system["potential"]}
+
+
+def descriptor_states(wildcards):
+    """The state files (structure, inherent structure, cage state) the descriptor set needs."""
+    paths = {"structure": STRUCTURE, "inherent_structure": INHERENT_STRUCTURE, "cage_state": CAGE_STATE}
+    ids = dict(system=wildcards.system, temperature=wildcards.temperature, structure=wildcards.structure)
+    return {s: paths[s].format(**ids) for s in DESCRIPTOR_SETS[wildcards.descriptor_set].states}
 
 
 def state_point_labels(wildcards):
@@ -98,6 +130,8 @@ def all_targets():
     for system, temperature, structure in gd.structures(config):
         ids = dict(system=system, temperature=temperature, structure=structure)
         targets += [LABELS.format(**ids), INHERENT_STRUCTURE.format(**ids)]
+        for name in config["systems"][system]["descriptors"]["sets"]:
+            targets.append(DESCRIPTORS.format(descriptor_set=name, **ids))
     for name, system in config["systems"].items():
         for sp in system["state_points"]:
             ids = dict(system=name, temperature=gd.format_temperature(sp["temperature"]))

@@ -14,7 +14,7 @@ rule import_isoconfigurational:
     log:
         main=log_path("import_isoconfigurational"),
     params:
-        system=system_config,
+        system=labels_config,
         seed=SEED,
     threads: 1
     script:
@@ -35,7 +35,7 @@ rule import_labels:
     log:
         main=log_path("import_labels"),
     params:
-        system=system_config,
+        system=labels_config,
         seed=SEED,
     threads: 1
     script:

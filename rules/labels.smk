@@ -13,7 +13,7 @@ rule compute_labels:
     benchmark:
         benchmark_path("compute_labels")
     params:
-        system=system_config,
+        system=labels_config,
         seed=SEED,
     threads: 1
     script:
@@ -29,7 +29,7 @@ rule summarize_dynamics:
     log:
         main=state_point_log_path("summarize_dynamics"),
     params:
-        system=system_config,
+        system=labels_config,
         seed=SEED,
     threads: 1
     script:

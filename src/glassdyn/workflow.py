@@ -328,3 +328,57 @@ def export_glassbench(*, labels_file, inherent_file, output, cage_file=None):
     write_glassbench(output, load(labels_file, "labels"), load(inherent_file, "inherent_structure"), cage)
     log.info("wrote %s", output)
 
+
+
+# -- descriptors -------------------------------------------------------------------------------
+def compute_cage_state(*, name: str, system: dict, temperature: str, structure_file, base_seed: int, output):
+    """Stage ``compute_cage_state``: Monte Carlo with every particle held in its cage (roadmap SI I.E)."""
+    from glassdyn.descriptors.cage import CageStateMonteCarlo
+    from glassdyn.io import CageState
+
+    opts = system["descriptors"]["cage_state"]
+    structure = load(structure_file, "structure")
+    index = int(structure.metadata.get("structure_index", -1))
+    seed = derive_seed(base_seed, "cage_state", name, temperature, index)
+    sp = state_point(system, temperature)
+
+    def progress(phase, done, total, acceptance):
+        log.info("%s: %d/%d sweeps, acceptance %.3f", phase, done, total, acceptance)
+
+    mc = CageStateMonteCarlo(
+        potential(system), sp["temperature"], cage_radius_factor=opts["radius_factor"],
+        n_equilibration_sweeps=opts["equilibration_sweeps"], n_sampling_sweeps=opts["sampling_sweeps"],
+        seed=seed, progress=progress,
+    ).compute(structure.positions, structure.types, structure.box)
+    record = CageState(positions=mc.positions, types=structure.types, box=structure.box, metadata={
+        "temperature": sp["temperature"], "structure_index": index, "system_name": name,
+        "structure_file": str(structure_file), "acceptance": mc.acceptance, "max_step": mc.max_step_,
+        "mean_displacement": float(mc.displacement.mean()), "max_standard_error": float(mc.standard_error.max()),
+        **{f"cage_{k}": v for k, v in opts.items()},
+    })
+    save(output, record, provenance(config=_system_record(name, system, base_seed), seeds={"monte_carlo": seed},
+                                    stage="compute_cage_state"))
+    log.info("wrote %s (acceptance %.3f, mean Delta r_cage %.4f)", output, mc.acceptance, mc.displacement.mean())
+
+
+def compute_descriptors(*, name: str, system: dict, descriptor_set: str, state_files: dict, base_seed: int, output):
+    """Stage ``compute_descriptors``: one descriptor set of one structure.
+
+    ``state_files`` maps state names (``structure``, ``inherent_structure``, ``cage_state``)
+    to files; only those the set needs are read.
+    """
+    from glassdyn.descriptors.sets import compute_descriptor_set, get_set
+
+    spec = get_set(descriptor_set)
+    states = {s: load(state_files[s], s) for s in spec.states}
+    mixture = get_mixture(system["mixture"])
+    first = states[spec.states[0]]
+    if first.types.max() >= mixture.n_types:
+        raise ValueError(f"{state_files[spec.states[0]]}: type {first.types.max()} but {mixture.name} has {mixture.n_types} types")
+    log.info("descriptor set %s of %s (%d particles)", descriptor_set, state_files[spec.states[0]], first.n_particles)
+    record = compute_descriptor_set(descriptor_set, states, mixture)
+    record.metadata.update(system_name=name, structure_index=first.metadata.get("structure_index"),
+                           temperature=first.metadata.get("temperature"),
+                           **{f"{s}_file": str(state_files[s]) for s in spec.states})
+    save(output, record, provenance(config=_system_record(name, system, base_seed), stage="compute_descriptors"))
+    log.info("wrote %s: %d descriptors", output, record.values.shape[1])
