@@ -269,3 +269,39 @@ def test_descriptors_record_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded.column("b_L1"), values[:, 1].astype(np.float32))
     with pytest.raises(Exception, match="unique"):
         save(tmp_path / "e.h5", Descriptors(values=values, names=["a", "a", "c"], types=types, box=box))
+
+
+@pytest.mark.parametrize("mixture_name,counts", [
+    ("kob_andersen_2d_ternary", {"glassmlp-prl": 256, "tglassmlp-prb": 176, "roadmap": 320, "cage": 2773, "baselines": 8}),
+    ("kob_andersen_3d", {"glassmlp-prl": 192, "tglassmlp-prb": 132, "roadmap": 240, "cage": 2197, "baselines": 6}),
+])
+def test_every_descriptor_set_has_the_papers_column_count(mixture_name, counts):
+    from glassdyn.descriptors.sets import DESCRIPTOR_SETS, compute_descriptor_set
+    from glassdyn.io import CageState, InherentStructure, Structure
+
+    rng = np.random.default_rng(5)
+    mixture = get_mixture(mixture_name)
+    d = mixture.dimension
+    side = 15 if d == 2 else 6
+    n = side**d
+    box = np.full(d, mixture.box_length(n, 1.2))
+    x = np.stack(np.meshgrid(*[np.arange(side)] * d, indexing="ij"), -1).reshape(-1, d) * box[0] / side
+    x = x + rng.normal(0, 0.05, x.shape)
+    types = rng.permutation(mixture.types(n))
+    potential = PairPotential(mixture, mixture.smoothing)
+    states = {
+        "structure": Structure(positions=x, types=types, box=box),
+        "inherent_structure": InherentStructure(positions=x + rng.normal(0, 0.01, x.shape), types=types, box=box,
+                                                particle_energies=particle_energies(potential, x, types, box)),
+        "cage_state": CageState(positions=x + rng.normal(0, 0.02, x.shape), types=types, box=box),
+    }
+    assert set(counts) == set(DESCRIPTOR_SETS)
+    for name, count in counts.items():
+        record = compute_descriptor_set(name, states, mixture)
+        assert record.values.shape == (n, count), name
+        assert len(set(record.names)) == count and np.all(np.isfinite(record.values))
+        assert record.metadata["descriptor_set"] == name
+    with pytest.raises(ValueError, match="needs the states"):
+        compute_descriptor_set("cage", {"structure": states["structure"]}, mixture)
+    with pytest.raises(KeyError, match="unknown descriptor set"):
+        compute_descriptor_set("nope", states, mixture)

@@ -36,6 +36,10 @@ TINY = {
                 "sample_interval_tau_alpha": 1.0,
             },
             "isoconfigurational": {"n_replicas": 2},
+            "descriptors": {
+                "sets": ["glassmlp-prl", "cage", "baselines"],
+                "cage_state": {"equilibration_sweeps": 20, "sampling_sweeps": 40},
+            },
             "state_points": [{"temperature": 1.0, "tau_alpha": 1.0, "times": [0.04, 0.4]}],
         }
     },
@@ -85,7 +89,15 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     summary = load(base / "dynamics.h5", "dynamics")
     assert summary.metadata["n_structures"] == 2 and summary.chi4_propensity.shape == (2, 2)
     assert (base / "dynamics.tsv").read_text().count("\n") > 4
-    for stage in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure", "compute_labels"):
+    cage = load(base / "cage_states/00001.h5", "cage_state")
+    assert np.all(np.linalg.norm(cage.positions - s1.positions, axis=1) < 1.25 * np.array([1.0, 0.88])[s1.types])
+    assert cage.metadata["acceptance"] > 0.05
+    for name, count in (("glassmlp-prl", 192), ("cage", 2197), ("baselines", 6)):
+        desc = load(base / f"descriptors/{name}/00001.h5", "descriptors")
+        assert desc.values.shape == (200, count) and desc.metadata["descriptor_set"] == name
+    assert (work / "logs/tiny/T1/compute_descriptors/cage/00001.log").stat().st_size > 0
+    for stage in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure", "compute_labels",
+                  "compute_cage_state"):
         assert (work / f"logs/tiny/T1/{stage}/00000.log").stat().st_size > 0
         assert (work / f"results/benchmarks/tiny/T1/{stage}/00000.tsv").exists()
 
