@@ -83,7 +83,9 @@ def small_descriptors(name, **options):
 # -- descriptor counts ------------------------------------------------------------------------
 @pytest.mark.parametrize("name, per_generation, total", [(KA2D, 462, 2773), (KA3D, 366, 2197)])
 def test_feature_counts(name, per_generation, total):
-    d = BoattiniDescriptors.from_preset(name)
+    d = BoattiniDescriptors.for_mixture(get_mixture(name))
+    assert d.dimension == get_mixture(name).dimension and d.n_types == get_mixture(name).n_types
+    assert d.n_generations == 3 and d.generation_cutoff == 2.1
     assert d.n_features == per_generation
     assert len(d.names) == 3 * per_generation == len(set(d.names))
     names = CageFeatures(d).names
@@ -98,9 +100,11 @@ def test_preset_shells():
     np.testing.assert_allclose(ka2d["angular_shells"][:, 0], np.arange(14) / 10 + 1.0)
     np.testing.assert_allclose(ka3d["radial_shells"][[0, 45, 46, 65, 66, 80], 0], [0.86, 2.0, 2.05, 3.0, 3.1, 4.5])
     np.testing.assert_allclose(ka3d["angular_shells"][:, 0], np.arange(17) / 10 + 1.0)
-    # the Gaussian width equals the spacing of each list
-    for shells in (ka2d["radial_shells"], ka3d["radial_shells"][46:]):
-        np.testing.assert_allclose(np.diff(shells[:, 0])[shells[1:, 1] == shells[:-1, 1]], shells[1:, 1][shells[1:, 1] == shells[:-1, 1]])
+    # the Gaussian width equals the spacing within each list (the 3D [0.86, 2.0] list aside)
+    for shells in (ka2d["radial_shells"], ka3d["radial_shells"][46:], ka2d["angular_shells"], ka3d["angular_shells"]):
+        same = shells[1:, 1] == shells[:-1, 1]
+        np.testing.assert_allclose(np.diff(shells[:, 0])[same], shells[1:, 1][same])
+    np.testing.assert_allclose(ka3d["radial_shells"][:46, 1], 0.025)
     names = BoattiniDescriptors.from_preset(KA2D).names
     assert names[0] == "radial_t0_r0.525_g0" and "angular_l6_r1.500_g1" in names and names[-1] == "angular_l12_r2.300_g2"
 

@@ -17,7 +17,8 @@ Truncation: the radial sums run over neighbours with r_ij < max_k(r_k + 8 delta_
 radial shells, the angular ones over r_ij < max_k(r_k + 8 delta_k) over the angular shells;
 a neighbour further away weighs less than exp(-32) ~ 1e-14 of a shell's peak in every shell.
 
-Shell sets (distances in sigma_11; delta equals the spacing in every list):
+Shell sets (distances in sigma_11; delta equals the spacing of each list, up to the 0.0253
+spacing of the 3D [0.86, 2.0] list, whose delta is 0.025):
 
 - KA2D (roadmap SI I.E): radial 60 equally spaced in (0.5, 2.0] with delta = 0.025, 20 in
   (2.0, 3.0] with 0.05, 18 in (3.0, 4.8] with 0.1: 98 per type x 3 types = 294; angular 14
@@ -67,13 +68,15 @@ PRESETS: dict[str, dict] = {
     "kob_andersen_2d_ternary": dict(
         dimension=2,
         n_types=3,
-        radial_shells=np.vstack([_open_grid(0.5, 2.0, 60, 0.025), _open_grid(2.0, 3.0, 20, 0.05), _open_grid(3.0, 4.8, 18, 0.1)]),
+        radial_shells=np.vstack([_open_grid(0.5, 2.0, 60, 0.025), _open_grid(2.0, 3.0, 20, 0.05),
+                                 _open_grid(3.0, 4.8, 18, 0.1)]),
         angular_shells=_closed_grid(1.0, 2.3, 14, 0.1),
     ),
     "kob_andersen_3d": dict(
         dimension=3,
         n_types=2,
-        radial_shells=np.vstack([_closed_grid(0.86, 2.0, 46, 0.025), _open_grid(2.0, 3.0, 20, 0.05), _open_grid(3.0, 4.5, 15, 0.1)]),
+        radial_shells=np.vstack([_closed_grid(0.86, 2.0, 46, 0.025), _open_grid(2.0, 3.0, 20, 0.05),
+                                 _open_grid(3.0, 4.5, 15, 0.1)]),
         angular_shells=_closed_grid(1.0, 2.6, 17, 0.1),
     ),
 }
@@ -106,7 +109,8 @@ def _shell_bins(shells, cutoff, bin_width=0.05):
     reach = np.sqrt(2.0 * _EXP_UNDERFLOW) * shells[:, 1]
     n_bins = int(np.ceil(cutoff / bin_width)) + 1
     lower = np.arange(n_bins) * bin_width
-    hits = (shells[None, :, 0] + reach[None, :] >= lower[:, None]) & (shells[None, :, 0] - reach[None, :] <= lower[:, None] + bin_width)
+    r = shells[None, :, 0]
+    hits = (r + reach[None, :] >= lower[:, None]) & (r - reach[None, :] <= lower[:, None] + bin_width)
     bin_start = np.concatenate([[0], np.cumsum(hits.sum(axis=1))]).astype(np.int64)
     return bin_start, np.nonzero(hits)[1].astype(np.int64)
 
@@ -218,6 +222,16 @@ class BoattiniDescriptors:
             raise ValueError(f"no descriptor preset for {name!r}; known: {sorted(PRESETS)}")
         return cls(**{**PRESETS[name], **options})
 
+    @classmethod
+    def for_mixture(cls, mixture, **options) -> "BoattiniDescriptors":
+        """Preset of a :class:`~glassdyn.systems.Mixture` (looked up by its name)."""
+        return cls.from_preset(mixture.name, **options)
+
+    @property
+    def generation_cutoff(self) -> float:
+        """r_c of the generation averages (eq. 6), sigma_11."""
+        return self.averaging.cutoff
+
     @property
     def generation_names(self) -> list[str]:
         """Names of one generation's features, without the generation suffix."""
@@ -254,7 +268,8 @@ class BoattiniDescriptors:
         per_shell = 16 * n_particles * (int(self.l_values.max()) + 1) ** (2 if self.dimension == 3 else 1)
         group = max(1, _ANGULAR_MEMORY // max(per_shell, 1))
         invariants = [
-            bond_order_invariants(n_particles, pairs, np.ascontiguousarray(weights[:, s:s + group]), self.l_values, self.dimension)[0]
+            bond_order_invariants(n_particles, pairs, np.ascontiguousarray(weights[:, s:s + group]),
+                                  self.l_values, self.dimension)[0]
             for s in range(0, len(r), group)
         ]
         return np.concatenate(invariants, axis=1).reshape(n_particles, -1)

@@ -11,17 +11,21 @@ r_c = 1.25 sigma_aa for both KA systems.
 Protocol (defaults)
 -------------------
 The sweep counts of Alkemade et al. (2023) could not be read from here (only the abstract of
-the paper was reachable), so the defaults are our own choice, made with that in mind:
+the paper was reachable), so the defaults are our own choice:
 
 - ``n_equilibration_sweeps = 1000``: the input is already an equilibrium liquid at T; this
   phase lets the particles fill their cages and tunes the maximum step towards 40 %
   acceptance (multiplicative update every ``adapt_interval`` sweeps). The step is then
   frozen, so the sampling phase is a proper (time-homogeneous) Markov chain.
 - ``n_sampling_sweeps = 10000``: positions are averaged after every sweep (one sweep = N
-  attempted moves, particles picked at random). Rattling inside a cage decorrelates in
-  O(10) sweeps at 40 % acceptance, so this gives ~10^3 independent samples and a
-  statistical error of the cage centres of a few 10^-3 sigma_11, far below the typical
-  Delta r_cage (~0.1 sigma_11). ``standard_error`` reports it per particle (batch means).
+  attempted moves, particles picked at random). This fixes the averaging window rather
+  than reaching convergence: with cages of 1.25 sigma_aa the particles keep wandering
+  inside them (beta relaxation; some reach the cage wall, see ``max_excursion``). For a
+  BOTAN KA 3D structure at T = 0.44 (N = 4096) the defaults give acceptance 0.40 and mean
+  Delta r_cage = 0.14 sigma_11, but two seeds give cage positions 0.09 sigma_11 apart
+  (median) and Delta r_cage correlated at only 0.54 between them; ``standard_error``
+  (batch means, median 0.018 sigma_11) underestimates that, because the wandering is
+  slower than a batch. Longer runs or several seeds averaged reduce it.
 
 Implementation
 --------------
@@ -58,9 +62,12 @@ import numba
 import numpy as np
 
 from glassdyn.descriptors.neighbours import pair_list
-from glassdyn.systems.potentials import POTENTIAL_FORMS, PairPotential
+from glassdyn.systems.potentials import PairPotential
 
 logger = logging.getLogger(__name__)
+
+#: form codes of the numba kernel (branches of :func:`_pair_energy`)
+FORM_CODES = {"force_shifted": 0, "truncated_shifted": 1, "polynomial": 2}
 
 #: random numbers drawn per block of sweeps (bounds the memory of the random buffers)
 _RANDOM_BLOCK = 1 << 21
@@ -71,7 +78,7 @@ _RANDOM_BLOCK = 1 << 21
 class PotentialTables:
     """A :class:`PairPotential` as plain arrays for the numba kernels.
 
-    form : index into :data:`POTENTIAL_FORMS`
+    form : :data:`FORM_CODES` of the potential form
     epsilon, sigma_squared, cutoff, cutoff_squared : (n_types, n_types)
     energy_shift : u_LJ(r_c) per type pair (force_shifted, truncated_shifted)
     force_shift : -u_LJ'(r_c) per type pair (force_shifted)
@@ -93,7 +100,7 @@ class PotentialTables:
         eps, sig, rc = m.epsilon_matrix, m.sigma_matrix, m.cutoff_matrix
         sr6 = (sig / rc) ** 6
         return cls(
-            form=POTENTIAL_FORMS.index(potential.form),
+            form=FORM_CODES[potential.form],
             epsilon=np.ascontiguousarray(eps),
             sigma_squared=np.ascontiguousarray(sig**2),
             cutoff=np.ascontiguousarray(rc),
