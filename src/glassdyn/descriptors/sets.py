@@ -125,28 +125,32 @@ def _baselines(states, mixture, options):
 
     thermal, inherent = states["structure"], states["inherent_structure"]
     x, types, box = thermal.positions, thermal.types, thermal.box
-    d = len(box)
-    length = 5.0
-    columns = {
-        # roadmap I.I: density on thermal positions, E^inh on the inherent structure
-        "density_L5": CoarseGraining([length]).compute(x, types, box, n_types=mixture.n_types).density[:, -1, 0],
-        "epot_inh_L5": coarse_grain(inherent.positions, box, inherent.particle_energies, length),
-    }
+    n = len(x)
+    length, sbo_length = 5.0, 1.0  # roadmap I.I (L = 5, all types) and I.H (SBO-CG: L = 1, same species)
     psi = BondOrientationalOrder().compute(x, types, box)
     # a particle without neighbours within the cutoff has no bond order: count it as 0
-    psi_values = np.nan_to_num(psi.psi)
-    columns[f"psi{psi.l_used}"] = psi_values
-    columns[f"psi{psi.l_used}_L5"] = coarse_grain(x, box, psi_values, length)
-    if d == 2:
+    fields = {"psi": np.nan_to_num(psi.psi)}
+    sbo = SmoothBondOrder().compute(x, types, box)
+    fields["sbo"] = sbo.first_principal_component()
+    if len(box) == 2:
         from glassdyn.descriptors.tanaka import TanakaTheta
 
-        theta = TanakaTheta(mixture.sigma_matrix).compute(x, types, box).theta
-        columns["theta"] = theta
-        columns["theta_L5"] = coarse_grain(x, box, theta, length)
-    sbo = SmoothBondOrder().compute(x, types, box)
-    pc1 = sbo.first_principal_component()
-    columns["sbo"] = pc1
-    columns["sbo_cg_L1"] = coarse_grain(x, box, pc1, 1.0, types=types, same_type=True)
+        fields["theta"] = TanakaTheta(mixture.sigma_matrix).compute(x, types, box).theta
+    # one pass over the thermal structure for every coarse-grained field (20 sigma cutoff)
+    cg = CoarseGraining([sbo_length, length]).compute(x, types, box, fields, n_types=mixture.n_types)
+    mine = np.arange(n), types
+    columns = {
+        "density_L5": cg.density[:, -1, 1],  # thermal positions, all types
+        "epot_inh_L5": coarse_grain(inherent.positions, box, inherent.particle_energies, length),
+        f"psi{psi.l_used}": fields["psi"],
+        f"psi{psi.l_used}_L5": cg.mean["psi"][:, -1, 1],
+    }
+    if "theta" in fields:
+        columns["theta"] = fields["theta"]
+        columns["theta_L5"] = cg.mean["theta"][:, -1, 1]
+    columns["sbo"] = fields["sbo"]
+    columns["sbo_cg_L1"] = cg.mean["sbo"][:, :, 0][mine]
     names = list(columns)
-    return np.column_stack([columns[k] for k in names]), names, {"length": length, "psi_l": psi.l_used,
-                                                                 "psi_cutoff": psi.cutoff}
+    return np.column_stack([columns[k] for k in names]), names, {
+        "length": length, "sbo_length": sbo_length, "psi_l": psi.l_used, "psi_cutoff": psi.cutoff,
+        "sbo_orders": [int(o) for o in sbo.orders_], "sbo_cutoffs": sbo.cutoffs_.tolist()}
