@@ -9,11 +9,11 @@ after their paper:
 set                       content                                                    columns
 ========================  =========================================================  ============================
 ``glassmlp-prl``          GlassMLP PRL: rho, E, Voronoi size, Delta E; L = 0..7.5     KA2D 256, KA 3D 192
-``tglassmlp-prb``         tGlassMLP PRB Sec. II.B: same, 11 non-uniform L              KA2D 176
+``tglassmlp-prb``         tGlassMLP PRB Sec. II.B: same, 11 non-uniform L              KA2D 176, KA 3D 132
 ``roadmap``               roadmap SI I.F: glassmlp-prl + coarse-grained Delta r^inh    KA2D 320, KA 3D 240
 ``cage``                  roadmap SI I.E: Boattini generations 0-2 of initial and     KA2D 2773, KA 3D 2197
                           cage state + Delta r^cage
-``baselines``             roadmap SI I.H-I: density (L = 5, thermal), E^inh (L = 5),    KA2D 6, KA 3D 6
+``baselines``             roadmap SI I.H-I: density (L = 5, thermal), E^inh (L = 5),    KA2D 8, KA 3D 6
                           Psi_l and its L = 5 form, Theta and its L = 5 form (2D),
                           SBO first principal component and SBO-CG (L = 1)
 ========================  =========================================================  ============================
