@@ -8,7 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # PyPI name -> conda-forge name, where they differ
-CONDA_NAME = {"freud-analysis": "freud"}
+CONDA_NAME = {}
 
 
 def _name(requirement: str) -> str:
