@@ -44,7 +44,7 @@ import numpy as np
 
 from glassdyn.descriptors.angular import bond_order_invariants
 from glassdyn.descriptors.coarse_grain import coarse_grain
-from glassdyn.descriptors.neighbours import CellGrid, PairList, _as_inputs, _flat_index, pair_list
+from glassdyn.descriptors.neighbours import CellGrid, PairList, _as_inputs, _neighbour_cell, pair_list
 
 __all__ = [
     "BondOrientationalOrder",
@@ -85,15 +85,7 @@ def _minimum_image_histogram(positions, box, types, r_max, bin_width, n_bins,
     v = np.empty(d, dtype=np.float64)
     for i in range(n):
         for o in range(offsets.shape[0]):
-            zero = True
-            for k in range(d):
-                g = cell_of[i, k] + offsets[o, k]
-                base = g % n_cells[k]
-                other[k] = base
-                shift[k] = ((g - base) // n_cells[k]) * box[k]
-                if offsets[o, k] != 0:
-                    zero = False
-            c = _flat_index(other, n_cells)
+            c, zero = _neighbour_cell(cell_of[i], offsets[o], n_cells, box, other, shift)
             for s in range(cell_start[c], cell_start[c + 1]):
                 j = order[s]
                 if zero and j <= i:

@@ -23,14 +23,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from glassdyn.descriptors.neighbours import CellGrid, _flat_index
+from glassdyn.descriptors.neighbours import CellGrid, _neighbour_cell
 
 
 @numba.njit(cache=True, fastmath=True)
-def _accumulate(positions, box, cutoff, n_cells, offsets, cell_of, order, cell_start, types, n_types,
+def _accumulate(positions, box, cutoff, n_cells, offsets, cell_of, cell_start, types, n_types,
                 inverse_lengths, values, want_square, s0, s1, s2):
-    """Half-pair sweep in cell order; s0 (N, T, nL), s1/s2 (N, T, F, nL) indexed by position in ``order``
-    (L innermost: the per-pair updates run over contiguous memory)."""
+    """Half-pair sweep over particles sorted by cell (cell c holds cell_start[c]:cell_start[c+1]);
+    s0 (N, T, nL), s1/s2 (N, T, F, nL), L innermost so the per-pair updates are contiguous."""
     n, d = positions.shape
     n_l = inverse_lengths.shape[0]
     n_f = values.shape[1]
@@ -38,23 +38,12 @@ def _accumulate(positions, box, cutoff, n_cells, offsets, cell_of, order, cell_s
     other = np.empty(d, dtype=np.int64)
     shift = np.empty(d, dtype=np.float64)
     w = np.empty(n_l)
-    for a in range(n):
-        i = order[a]
+    for i in range(n):
         ti = types[i]
         for o in range(offsets.shape[0]):
-            zero = True
-            for k in range(d):
-                g = cell_of[i, k] + offsets[o, k]
-                base = g % n_cells[k]
-                other[k] = base
-                shift[k] = ((g - base) // n_cells[k]) * box[k]
-                if offsets[o, k] != 0:
-                    zero = False
-            c = _flat_index(other, n_cells)
-            for s in range(cell_start[c], cell_start[c + 1]):
-                j = order[s]
-                b = s
-                if zero and b <= a:
+            c, zero = _neighbour_cell(cell_of[i], offsets[o], n_cells, box, other, shift)
+            for j in range(cell_start[c], cell_start[c + 1]):
+                if zero and j <= i:
                     continue
                 r2 = 0.0
                 for k in range(d):
@@ -66,19 +55,19 @@ def _accumulate(positions, box, cutoff, n_cells, offsets, cell_of, order, cell_s
                 tj = types[j]
                 for l in range(n_l):
                     w[l] = np.exp(-r * inverse_lengths[l])
-                    s0[a, tj, l] += w[l]
-                    s0[b, ti, l] += w[l]
+                    s0[i, tj, l] += w[l]
+                    s0[j, ti, l] += w[l]
                 for f in range(n_f):
                     dv = values[j, f] - values[i, f]
                     for l in range(n_l):
                         wd = w[l] * dv
-                        s1[a, tj, f, l] += wd
-                        s1[b, ti, f, l] -= wd
+                        s1[i, tj, f, l] += wd
+                        s1[j, ti, f, l] -= wd
                     if want_square[f]:
                         dv2 = dv * dv
                         for l in range(n_l):
-                            s2[a, tj, f, l] += w[l] * dv2
-                            s2[b, ti, f, l] += w[l] * dv2
+                            s2[i, tj, f, l] += w[l] * dv2
+                            s2[j, ti, f, l] += w[l] * dv2
 
 
 class CoarseGraining:
@@ -144,7 +133,7 @@ class CoarseGraining:
             # sweep over particles sorted by cell, so neighbours sit close in memory
             o = grid.order
             _accumulate(np.ascontiguousarray(grid.positions[o]), grid.box, grid.cutoff, grid.n_cells, grid.offsets,
-                        np.ascontiguousarray(grid.cell_of[o]), np.arange(n, dtype=np.int64), grid.cell_start,
+                        np.ascontiguousarray(grid.cell_of[o]), grid.cell_start,
                         types[o], n_types, inverse, np.ascontiguousarray(values[o]), want_square, s0, s1, s2)
         # back from cell order to particle order
         s0[grid.order] = s0.copy()

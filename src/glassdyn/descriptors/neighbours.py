@@ -82,6 +82,21 @@ def _flat_index(cell, n_cells):
 
 
 @numba.njit(cache=True)
+def _neighbour_cell(cell, offset, n_cells, box, other, shift):
+    """Flat index of cell ``cell + offset`` of the periodic grid, taken without wrapping the
+    offset: ``shift`` receives the image shift of its particles. Returns (index, offset == 0)."""
+    zero = True
+    for k in range(cell.shape[0]):
+        g = cell[k] + offset[k]
+        base = g % n_cells[k]
+        other[k] = base
+        shift[k] = ((g - base) // n_cells[k]) * box[k]
+        if offset[k] != 0:
+            zero = False
+    return _flat_index(other, n_cells), zero
+
+
+@numba.njit(cache=True)
 def _pair_kernel(positions, box, cutoff, n_cells, offsets, order, cell_of, cell_start, fill, i_out, j_out, v_out):
     """Count (fill=False) or write (fill=True) the half list of pairs closer than ``cutoff``."""
     n, d = positions.shape
@@ -91,15 +106,7 @@ def _pair_kernel(positions, box, cutoff, n_cells, offsets, order, cell_of, cell_
     shift = np.empty(d, dtype=np.float64)
     for i in range(n):
         for o in range(offsets.shape[0]):
-            zero = True
-            for k in range(d):
-                g = cell_of[i, k] + offsets[o, k]
-                base = g % n_cells[k]
-                other[k] = base
-                shift[k] = ((g - base) // n_cells[k]) * box[k]
-                if offsets[o, k] != 0:
-                    zero = False
-            c = _flat_index(other, n_cells)
+            c, zero = _neighbour_cell(cell_of[i], offsets[o], n_cells, box, other, shift)
             for s in range(cell_start[c], cell_start[c + 1]):
                 j = order[s]
                 if zero and j <= i:
