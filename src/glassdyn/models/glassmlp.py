@@ -1,0 +1,349 @@
+"""GlassMLP (Jung, Biroli, Berthier, PRL 130, 238202 (2023), main text and SM II).
+
+An MLP with a 2-node bottleneck, M_S -> 2 -> 10 -> 10 -> 1, ELU activations (SM eq. 5) on
+every layer but the linear output; 665 parameters for the PRL's M_S = 256. One network per
+particle type, label kind and time, trained on batches of one structure's particles of that
+type with the loss of SM eq. (6)-(7):
+
+    L = <|X_MLP - X_MD|> / sqrt(Var X_MD)
+        + w_v |Var X_MLP - Var X_MD| / Var X_MD
+        + sum_d w_d |C(X_MLP, d) - C(X_MD, d)| / C_N,
+    C(X, d) = sum_ij dX_i dX_j exp(-(R_ij - d)^2 / 2) / sum_i dX_i^2,   d = 2, 4, 6,
+    C_N = |C(X_MD, d_min) - C(X_MD, d_max)|.
+
+The SM prints the variance term without the absolute value; signed, it would reward an
+unbounded predicted variance, so it is read as a deviation like the other two terms. The
+Gaussian is read as exp(-(R - d)^2 / 2) (the sign is lost in the SM's typesetting).
+
+Training follows SM II B in four phases (Adam; "accuracy" is the learning rate):
+300 epochs at 5e-4 with w = 0; up to 1000 epochs at 2e-4 with early stopping (patience 15
+on the validation loss); 50 epochs at 4e-5 with w_v = 1, w_d = 0.5; up to 1000 epochs at
+2e-5 with early stopping. Stopping a phase restores the network with the best validation
+loss of that phase. The network after phase two is the PRL's MLP(mae) (SM III) and the
+roadmap's GlassMLP(L1) (SI II.A): :data:`L1_PHASES`.
+
+An ensemble of independently initialised networks is trained at once as one batched
+module (weights of shape (E, in, out)); Adam acts elementwise, so this is the same as
+training them one after the other, only faster. Predictions are the ensemble mean.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from glassdyn.models.base import PropensityModel, Standardizer, register_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingPhase:
+    """One phase of the schedule: epochs, Adam learning rate, loss weights, early stopping.
+
+    patience: stop when the validation loss has not improved for this many epochs and
+    restore the best network of the phase (None: run all epochs).
+    """
+
+    epochs: int
+    learning_rate: float
+    variance_weight: float = 0.0
+    correlation_weight: float = 0.0
+    patience: int | None = None
+
+
+#: PRL SM II B.
+PRL_PHASES = (
+    TrainingPhase(300, 5e-4),
+    TrainingPhase(1000, 2e-4, patience=15),
+    TrainingPhase(50, 4e-5, variance_weight=1.0, correlation_weight=0.5),
+    TrainingPhase(1000, 2e-5, variance_weight=1.0, correlation_weight=0.5, patience=15),
+)
+#: GlassMLP(L1) / MLP(mae): the first two phases, MAE only.
+L1_PHASES = PRL_PHASES[:2]
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def count_parameters(layer_sizes) -> int:
+    """Weights and biases of one dense network with these layer sizes (hand count)."""
+    return sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def minimum_image_distances(positions, box):
+    """(n, n) distances with the minimum-image convention (torch or numpy arrays)."""
+    torch = _torch()
+    x = torch.as_tensor(positions, dtype=torch.float64)
+    b = torch.as_tensor(box, dtype=torch.float64)
+    delta = x[:, None, :] - x[None, :, :]
+    delta = delta - b * torch.round(delta / b)
+    return torch.sqrt((delta * delta).sum(-1))
+
+
+def correlation_kernel(positions, box, distances=(2.0, 4.0, 6.0)):
+    """(n_d, n, n) float32 Gaussian shells exp(-(R_ij - d)^2 / 2) of SM eq. (7)."""
+    torch = _torch()
+    r = minimum_image_distances(positions, box)
+    d = torch.as_tensor(distances, dtype=torch.float64)[:, None, None]
+    return torch.exp(-0.5 * (r[None] - d) ** 2).to(torch.float32)
+
+
+def spatial_correlation(values, kernel):
+    """C(X, d) of SM eq. (7) for every d; values (..., n), kernel (n_d, n, n) -> (..., n_d)."""
+    torch = _torch()
+    dx = values - values.mean(-1, keepdim=True)
+    kdx = torch.einsum("dij,...j->...di", kernel, dx)
+    return (kdx * dx[..., None, :]).sum(-1) / (dx * dx).sum(-1, keepdim=True)
+
+
+class EnsembleMLP:
+    """E independent dense networks evaluated as one batched module.
+
+    layer_sizes: (M_S, 2, 10, 10, 1) for GlassMLP; ELU after every layer but the last.
+    Initialisation: Glorot-uniform weights and zero biases (Keras' default, which the
+    GlassMLP code used).
+    """
+
+    def __init__(self, layer_sizes, n_networks: int = 1, seed: int = 0, device="cpu"):
+        torch = _torch()
+        self.layer_sizes = tuple(int(s) for s in layer_sizes)
+        self.n_networks = int(n_networks)
+        generator = torch.Generator().manual_seed(int(seed))
+        self.weights, self.biases = [], []
+        for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            limit = np.sqrt(6.0 / (a + b))
+            w = (torch.rand((self.n_networks, a, b), generator=generator, dtype=torch.float32) * 2 - 1) * limit
+            self.weights.append(w.to(device).requires_grad_())
+            self.biases.append(torch.zeros((self.n_networks, 1, b), device=device, requires_grad=True))
+
+    def parameters(self):
+        return [*self.weights, *self.biases]
+
+    def n_parameters_per_network(self) -> int:
+        return sum(p[0].numel() for p in self.parameters())
+
+    def __call__(self, x):
+        """x: (n, M) shared by all networks, or (E, n, M); returns (E, n)."""
+        torch = _torch()
+        elu = torch.nn.functional.elu
+        h = x
+        last = len(self.weights) - 1
+        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = (torch.einsum("ni,eio->eno", h, w) if h.dim() == 2 else torch.bmm(h, w)) + b
+            if k < last:
+                h = elu(h)
+        return h[..., 0]
+
+    def state(self) -> list:
+        return [p.detach().clone() for p in self.parameters()]
+
+    def load_state(self, state, networks=None) -> None:
+        """Copy parameters back, for all networks or only those where ``networks`` is True."""
+        torch = _torch()
+        with torch.no_grad():
+            for p, s in zip(self.parameters(), state):
+                if networks is None:
+                    p.copy_(s)
+                else:
+                    p[networks] = s[networks]
+
+
+class _Batch:
+    """One sample as tensors, with the label statistics the loss needs precomputed."""
+
+    def __init__(self, sample, standardizer, distances, device, with_kernel: bool):
+        torch = _torch()
+        self.x = torch.as_tensor(standardizer.transform(sample.features), device=device)
+        self.y = torch.as_tensor(sample.target, dtype=torch.float32, device=device)
+        self.positions, self.box, self.distances = sample.positions, sample.box, distances
+        self.device = device
+        self.variance = max(float(np.var(sample.target)), 1e-12)
+        self._kernel = None
+        self.correlation = None
+        if with_kernel:
+            kernel = self.kernel()
+            self.correlation = spatial_correlation(self.y[None], kernel)[0]
+            self.correlation_norm = max(abs(float(self.correlation[0] - self.correlation[-1])), 1e-12)
+
+    def kernel(self):
+        if self._kernel is not None:
+            return self._kernel
+        return correlation_kernel(self.positions, self.box, self.distances).to(self.device)
+
+    def keep_kernel(self) -> None:
+        self._kernel = self.kernel()
+
+    def loss(self, prediction, phase: TrainingPhase):
+        """(E,) loss of each network on this batch (SM eq. 6)."""
+        loss = (prediction - self.y).abs().mean(-1) / np.sqrt(self.variance)
+        if phase.variance_weight:
+            variance = prediction.var(-1, unbiased=False)
+            loss = loss + phase.variance_weight * (variance - self.variance).abs() / self.variance
+        if phase.correlation_weight:
+            c = spatial_correlation(prediction, self.kernel())
+            loss = loss + phase.correlation_weight * (c - self.correlation).abs().sum(-1) / self.correlation_norm
+        return loss
+
+
+@register_model
+class GlassMLP(PropensityModel):
+    """GlassMLP: bottleneck MLP per type, label and time (see module docstring).
+
+    n_networks: ensemble size; hidden: hidden layer sizes (PRL: 2, 10, 10);
+    phases: training schedule (dicts or :class:`TrainingPhase`; default PRL SM II B);
+    distances: d of the correlation terms (sigma_11); seed: initialisation and batch order;
+    kernel_memory_gib: the Gaussian kernels of all batches are kept in memory up to this
+    size, otherwise recomputed per batch; device: torch device ("cpu", "cuda", "auto").
+    """
+
+    KIND = "glassmlp"
+
+    def __init__(self, n_networks: int = 1, hidden=(2, 10, 10), phases=None, distances=(2.0, 4.0, 6.0), seed: int = 0,
+                 kernel_memory_gib: float = 4.0, device: str = "cpu"):
+        self.n_networks = int(n_networks)
+        self.hidden = tuple(int(h) for h in hidden)
+        phases = PRL_PHASES if phases is None else phases
+        self.phases = tuple(p if isinstance(p, TrainingPhase) else TrainingPhase(**p) for p in phases)
+        if not self.phases:
+            raise ValueError("at least one training phase is needed")
+        self.distances = tuple(float(d) for d in distances)
+        self.seed = int(seed)
+        self.kernel_memory_gib = float(kernel_memory_gib)
+        self.device = device
+        self.standardizer = None
+        self.network = None
+        self.history = []
+
+    def hyperparameters(self) -> dict:
+        return {"n_networks": self.n_networks, "hidden": list(self.hidden), "phases": [asdict(p) for p in self.phases],
+                "distances": list(self.distances), "seed": self.seed, "kernel_memory_gib": self.kernel_memory_gib,
+                "device": self.device}
+
+    def _device(self):
+        torch = _torch()
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    def layer_sizes(self, n_features: int) -> tuple:
+        return (n_features, *self.hidden, 1)
+
+    def _build(self, n_features: int):
+        self.network = EnsembleMLP(self.layer_sizes(n_features), self.n_networks, seed=self.seed, device=self._device())
+
+    def fit(self, train, validation=None) -> GlassMLP:
+        torch = _torch()
+        train, validation = list(train), list(validation or [])
+        if not train:
+            raise ValueError("GlassMLP needs at least one training structure")
+        device = self._device()
+        self.standardizer = Standardizer().fit(train)
+        self._build(train[0].features.shape[1])
+        needs_kernel = any(p.correlation_weight for p in self.phases)
+        batches = [_Batch(s, self.standardizer, self.distances, device, needs_kernel) for s in train]
+        val_batches = [_Batch(s, self.standardizer, self.distances, device, needs_kernel) for s in validation]
+        if needs_kernel:
+            n_bytes = sum(4 * len(self.distances) * len(b.y) ** 2 for b in batches + val_batches)
+            if n_bytes <= self.kernel_memory_gib * 2**30:
+                for b in batches + val_batches:
+                    b.keep_kernel()
+        if any(p.patience for p in self.phases) and not val_batches:
+            log.warning("no validation structures: early stopping monitors the training loss")
+        monitor = val_batches or batches
+        rng = np.random.default_rng(self.seed)
+        self.history = []
+        for number, phase in enumerate(self.phases, 1):
+            start = time.perf_counter()
+            optimizer = torch.optim.Adam(self.network.parameters(), lr=phase.learning_rate)
+            best = torch.full((self.n_networks,), float("inf"))
+            best_state = self.network.state()
+            waiting = torch.zeros(self.n_networks, dtype=torch.long)
+            stopped = torch.zeros(self.n_networks, dtype=torch.bool)
+            epochs_run = 0
+            for epoch in range(phase.epochs):
+                for k in rng.permutation(len(batches)):
+                    optimizer.zero_grad(set_to_none=True)
+                    batch = batches[k]
+                    batch.loss(self.network(batch.x), phase).sum().backward()
+                    optimizer.step()
+                epochs_run = epoch + 1
+                if phase.patience is None:
+                    continue
+                current = self._mean_loss(monitor, phase)
+                improved = (current < best) & ~stopped
+                best = torch.where(improved, current, best)
+                waiting = torch.where(improved, 0, waiting + (~stopped).long())
+                if improved.any():
+                    now = self.network.state()
+                    for b, n in zip(best_state, now):
+                        b[improved] = n[improved]
+                stopped |= waiting >= phase.patience
+                if stopped.all():
+                    break
+            if phase.patience is not None:
+                self.network.load_state(best_state)
+            record = {"phase": number, "epochs": epochs_run, "seconds": round(time.perf_counter() - start, 2),
+                      "train_loss": self._mean_loss(batches, phase).tolist()}
+            if val_batches:
+                record["validation_loss"] = self._mean_loss(val_batches, phase).tolist()
+            self.history.append(record)
+            log.info("GlassMLP phase %d: %d epochs in %.1f s, loss train %s validation %s", number, epochs_run,
+                     record["seconds"], np.round(record["train_loss"], 4), np.round(record.get("validation_loss", []), 4))
+        return self
+
+    def _mean_loss(self, batches, phase):
+        torch = _torch()
+        with torch.no_grad():
+            return torch.stack([b.loss(self.network(b.x), phase) for b in batches]).mean(0).cpu()
+
+    def predict_networks(self, sample) -> np.ndarray:
+        """(E, n) predictions of every network of the ensemble."""
+        torch = _torch()
+        if self.network is None:
+            raise RuntimeError("GlassMLP is not fitted")
+        x = torch.as_tensor(self.standardizer.transform(sample.features), device=self.network.weights[0].device)
+        with torch.no_grad():
+            return self.network(x).cpu().numpy().astype(float)
+
+    def predict(self, sample) -> np.ndarray:
+        return self.predict_networks(sample).mean(axis=0)
+
+    def get_parameters(self) -> dict:
+        out = {"standardizer_mean": self.standardizer.mean, "standardizer_scale": self.standardizer.scale}
+        for k, (w, b) in enumerate(zip(self.network.weights, self.network.biases)):
+            out[f"weight_{k}"] = w.detach().cpu().numpy()
+            out[f"bias_{k}"] = b.detach().cpu().numpy()
+        return out
+
+    def set_parameters(self, parameters) -> None:
+        torch = _torch()
+        self.standardizer = Standardizer(parameters["standardizer_mean"], parameters["standardizer_scale"])
+        self._build(len(self.standardizer.mean))
+        state = [torch.as_tensor(parameters[f"weight_{k}"]) for k in range(len(self.network.weights))]
+        state += [torch.as_tensor(parameters[f"bias_{k}"]) for k in range(len(self.network.biases))]
+        self.network.load_state(state)
+
+    def describe(self) -> dict:
+        return {"history": self.history,
+                "parameters_per_network": self.network.n_parameters_per_network() if self.network else None}
+
+
+@register_model
+class GlassMLPL1(GlassMLP):
+    """GlassMLP(L1) (roadmap SI II.A) = MLP(mae) (PRL SM III): MAE loss only, phases 1-2."""
+
+    KIND = "glassmlp-l1"
+
+    def __init__(self, n_networks: int = 1, hidden=(2, 10, 10), phases=None, **kwargs):
+        phases = L1_PHASES if phases is None else phases
+        if any(TrainingPhase(**p).variance_weight or TrainingPhase(**p).correlation_weight if isinstance(p, dict)
+               else p.variance_weight or p.correlation_weight for p in phases):
+            raise ValueError("GlassMLP(L1) trains on the MAE only: phases must have zero loss weights")
+        super().__init__(n_networks=n_networks, hidden=hidden, phases=phases, **kwargs)
