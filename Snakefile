@@ -23,6 +23,7 @@ include: "rules/inherent_structures.smk"
 include: "rules/import.smk"
 include: "rules/labels.smk"
 include: "rules/descriptors.smk"
+include: "rules/models.smk"
 
 
 rule all:

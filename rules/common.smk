@@ -22,6 +22,11 @@ wildcard_constraints:
     temperature=r"[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
     structure="[0-9]{%d}" % gd.STRUCTURE_DIGITS,
     descriptor_set="|".join(re.escape(n) for n in DESCRIPTOR_SETS),
+    model="[a-z][A-Za-z0-9_-]*",
+    label="propensity|bond_breaking",
+    particle_type="[0-9]+",
+    time_index="[0-9]{3}",
+    training=r"all|n[0-9]+|T[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
 
 
 STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/equilibrated/{{structure}}.h5"
@@ -33,6 +38,12 @@ DYNAMICS = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.h5"
 DYNAMICS_TABLE = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.tsv"
 DESCRIPTORS = f"{RESULTS}/{{system}}/T{{temperature}}/descriptors/{{descriptor_set}}/{{structure}}.h5"
 GLASSBENCH_EXPORT = f"{RESULTS}/{{system}}/T{{temperature}}/glassbench/{{structure}}.npz"
+# Models: {training} is "all" (the split's training structures), "n<N>" (learning curve: the
+# first N of them) or "T<T'>" (transfer: the "all" models of temperature T' applied at T).
+MODEL = f"{RESULTS}/{{system}}/T{{temperature}}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.h5"
+PREDICTIONS = f"{RESULTS}/{{system}}/T{{temperature}}/predictions/{{training}}/{{model}}/{{label}}.h5"
+EVALUATION = f"{RESULTS}/{{system}}/T{{temperature}}/evaluation/{{training}}/{{model}}/{{label}}.tsv"
+MODEL_COMPARISON = f"{RESULTS}/model_comparison.tsv"
 
 
 def systems_where(predicate):
@@ -70,14 +81,15 @@ def system_config(wildcards):
 
 
 def simulation_config(wildcards):
-    """The system's config without analysis settings: changing how labels or descriptors are
-    computed must not make Snakemake rerun the simulations (params are a rerun trigger)."""
-    return {k: v for k, v in system_config(wildcards).items() if k not in ("labels", "descriptors")}
+    """The system's config without analysis settings: changing how labels, descriptors or
+    models are computed, or the train/test split, must not make Snakemake rerun the
+    simulations (params are a rerun trigger)."""
+    return {k: v for k, v in system_config(wildcards).items() if k not in ("labels", "descriptors", "models", "split")}
 
 
 def labels_config(wildcards):
-    """The system's config without descriptor settings, for imports, labels and dynamics."""
-    return {k: v for k, v in system_config(wildcards).items() if k != "descriptors"}
+    """The system's config without descriptor and model settings, for imports, labels and dynamics."""
+    return {k: v for k, v in system_config(wildcards).items() if k not in ("descriptors", "models", "split")}
 
 
 def cage_state_config(wildcards):
@@ -125,6 +137,112 @@ def previous_structure(wildcards):
     return {}
 
 
+def _state_point_ids(wildcards, temperature=None):
+    return dict(system=wildcards.system, temperature=temperature or wildcards.temperature)
+
+
+def model_config(wildcards):
+    """What one model depends on: its options, the split and the label settings (params)."""
+    system = system_config(wildcards)
+    models = system["models"]
+    return {**labels_config(wildcards), "split": system["split"], "descriptors": {"sets": system["descriptors"]["sets"]},
+            "models": {k: v for k, v in models.items() if k in ("validation_fraction", "time_indices", wildcards.model)}}
+
+
+def _files(kind, wildcards, indices, descriptor_set=None):
+    ids = _state_point_ids(wildcards)
+    if kind == "labels":
+        return [LABELS.format(structure=gd.format_structure(i), **ids) for i in indices]
+    return [DESCRIPTORS.format(structure=gd.format_structure(i), descriptor_set=descriptor_set, **ids) for i in indices]
+
+
+def model_descriptor_set(wildcards):
+    from glassdyn.models.recipes import get_recipe
+
+    return get_recipe(wildcards.model).descriptor_set_for(system_config(wildcards)["models"].get(wildcards.model))
+
+
+def model_training_data(wildcards):
+    """Descriptor and label files of the training and validation structures of one model."""
+    split = gd.model_structures(system_config(wildcards), wildcards.temperature, wildcards.training)
+    dset = model_descriptor_set(wildcards)
+    return {
+        "train_descriptors": _files("descriptors", wildcards, split["train"], dset),
+        "train_labels": _files("labels", wildcards, split["train"]),
+        "validation_descriptors": _files("descriptors", wildcards, split["validation"], dset),
+        "validation_labels": _files("labels", wildcards, split["validation"]),
+    }
+
+
+def model_files(wildcards):
+    """{target time index: [model file per particle type]} behind one predictions file."""
+    system = system_config(wildcards)
+    training, source = wildcards.training, wildcards.temperature
+    if training.startswith("T"):
+        source, training = training[1:], "all"
+        time_map = gd.transfer_time_map(system, wildcards.temperature, source)
+    else:
+        time_map = {t: t for t in gd.model_time_indices(system, wildcards.temperature)}
+    return {
+        t: [MODEL.format(system=wildcards.system, temperature=source, training=training, model=wildcards.model,
+                         label=wildcards.label, particle_type=k, time_index=f"{s:03d}")
+            for k in system["models"]["particle_types"]]
+        for t, s in time_map.items()
+    }
+
+
+def model_file_list(wildcards):
+    return [f for files in model_files(wildcards).values() for f in files]
+
+
+def test_structures(wildcards):
+    return gd.model_structures(system_config(wildcards), wildcards.temperature)["test"]
+
+
+def test_descriptors(wildcards):
+    return _files("descriptors", wildcards, test_structures(wildcards), model_descriptor_set(wildcards))
+
+
+def test_labels(wildcards):
+    return _files("labels", wildcards, test_structures(wildcards))
+
+
+def evaluation_targets():
+    """Every evaluation table: all models x T x label (+ learning curves and transfers)."""
+    targets = []
+    for name, system in config["systems"].items():
+        if not system["models"]["train"]:
+            continue
+        models = gd.model_names(system)
+        studies = system["models"]["studies"]
+        temperatures = [gd.format_temperature(sp["temperature"]) for sp in system["state_points"]]
+        for temperature in temperatures:
+            trainings = [(m, "all") for m in models]
+            if "learning_curve" in studies:
+                lc = studies["learning_curve"]
+                for m in gd.model_names(system, lc["models"]):
+                    trainings += [(m, f"n{n}") for n in lc["training_sizes"]]
+            if "transfer" in studies:
+                trainings += [(m, f"T{source}") for m in gd.model_names(system, studies["transfer"]["models"])
+                              for source in temperatures if source != temperature]
+            for model, training in trainings:
+                for label in system["models"]["labels"]:
+                    targets.append(EVALUATION.format(system=name, temperature=temperature, training=training,
+                                                     model=model, label=label))
+    return targets
+
+
+def comparison_dynamics():
+    """{(system, T): dynamics file} of every system with models."""
+    out = {}
+    for name, system in config["systems"].items():
+        if system["models"]["train"]:
+            for sp in system["state_points"]:
+                t = gd.format_temperature(sp["temperature"])
+                out[(name, t)] = DYNAMICS.format(system=name, temperature=t)
+    return out
+
+
 def all_targets():
     targets = []
     for system, temperature, structure in gd.structures(config):
@@ -136,6 +254,8 @@ def all_targets():
         for sp in system["state_points"]:
             ids = dict(system=name, temperature=gd.format_temperature(sp["temperature"]))
             targets += [DYNAMICS.format(**ids), DYNAMICS_TABLE.format(**ids)]
+    if evaluation_targets():
+        targets.append(MODEL_COMPARISON)
     return targets
 
 

@@ -382,3 +382,191 @@ def compute_descriptors(*, name: str, system: dict, descriptor_set: str, state_f
                            **{f"{s}_file": str(state_files[s]) for s in spec.states})
     save(output, record, provenance(config=_system_record(name, system, base_seed), stage="compute_descriptors"))
     log.info("wrote %s: %d descriptors", output, record.values.shape[1])
+
+
+# -- models ----------------------------------------------------------------------------------
+def model_structures(system: dict, temperature: str, training: str = "all") -> dict:
+    """Structure indices of one state point: train, validation and test (by structure).
+
+    The split's training block (the first ``split.train`` structures) holds the validation
+    structures at its end (``models.validation_fraction``); the test structures are the last
+    ``split.test``. ``training = "n<N>"`` (learning curve) trains on the first N of the
+    training structures and validates on the same validation structures as the full model.
+    """
+    sp = state_point(system, temperature)
+    n_total = n_structures(system, sp)
+    n_train = min(system["split"]["train"], n_total)
+    n_test = system["split"]["test"]
+    fraction = system["models"]["validation_fraction"]
+    n_val = min(n_train - 1, max(1, int(round(fraction * n_train)))) if fraction > 0 and n_train > 1 else 0
+    pool = list(range(n_train - n_val))
+    if training.startswith("n"):
+        size = int(training[1:])
+        if size > len(pool):
+            raise ValueError(f"learning curve asks for {size} training structures, only {len(pool)} exist")
+        pool = pool[:size]
+    return {"train": pool, "validation": list(range(n_train - n_val, n_train)),
+            "test": list(range(n_total - n_test, n_total))}
+
+
+def model_time_indices(system: dict, temperature: str) -> list[int]:
+    """Time indices with a model: ``models.time_indices`` or every time of the grid."""
+    sp = state_point(system, temperature)
+    chosen = system["models"].get("time_indices")
+    return list(chosen) if chosen else list(range(len(requested_times(sp))))
+
+
+def model_names(system: dict, names=None) -> list[str]:
+    """Workflow model names of ``names`` (default ``models.train``); baselines -> one per column."""
+    from glassdyn.models.recipes import expand_model_names
+
+    names = system["models"]["train"] if names is None else names
+    return expand_model_names(names, get_mixture(system["mixture"]).dimension)
+
+
+def _torch_threads(threads: int) -> None:
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(max(1, int(threads)))
+
+
+def train_model(*, name: str, system: dict, temperature: str, model: str, label: str, particle_type: int,
+                time_index: int, training: str, train_files: dict, validation_files: dict, base_seed: int, output,
+                threads: int = 1):
+    """Stage ``train_model``: fit one model for one label kind, particle type and time.
+
+    train_files / validation_files: {"descriptors": [...], "labels": [...]}, one per structure.
+    """
+    from glassdyn.models import load_samples, save_model
+    from glassdyn.models.recipes import build_model, columns_for, get_recipe
+
+    _torch_threads(threads)
+    options = system["models"].get(model) or {}
+    columns = columns_for(model)
+    kwargs = dict(label=label, time_index=int(time_index), columns=columns)
+    train = load_samples(train_files["descriptors"], train_files["labels"], int(particle_type), **kwargs)
+    validation = load_samples(validation_files["descriptors"], validation_files["labels"], int(particle_type), **kwargs)
+    seed = derive_seed(base_seed, "train_model", name, temperature, model, label, int(particle_type), int(time_index), training)
+    estimator = build_model(model, options, seed)
+    log.info("training %s for %s T=%s %s type %d time %s (t = %g): %d training, %d validation structures", model, name,
+             temperature, label, particle_type, time_index, train[0].state["time"], len(train), len(validation))
+    estimator.fit(train, validation)
+    sp = state_point(system, temperature)
+    estimator.descriptor_set = get_recipe(model).descriptor_set_for(options)
+    estimator.columns = np.asarray(columns) if columns else load(train_files["descriptors"][0], "descriptors").names
+    estimator.label, estimator.particle_type = label, int(particle_type)
+    estimator.state = {"temperature": float(sp["temperature"]), "tau_alpha": float(sp["tau_alpha"]),
+                       "time": train[0].state["time"], "time_index": int(time_index),
+                       "mean_label": float(np.mean([s.state["mean_label"] for s in train]))}
+    estimator.info = {"model": model, "system": name, "training": training, "seed": seed,
+                      "training_files": [str(f) for f in train_files["labels"]],
+                      "validation_files": [str(f) for f in validation_files["labels"]]}
+    save_model(output, estimator, provenance(config=_system_record(name, system, base_seed), seeds={"model": seed},
+                                             stage="train_model"))
+    log.info("wrote %s (%s)", output, json_summary(estimator.describe()))
+
+
+def json_summary(info: dict, limit: int = 300) -> str:
+    import json
+
+    text = json.dumps(info, default=str)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def predict_model(*, name: str, system: dict, temperature: str, model: str, label: str, training: str,
+                  model_files: dict, descriptor_files, structures, output, threads: int = 1):
+    """Stage ``predict_model``: one model's predictions for structures of one state point.
+
+    model_files: {target time index: [model file per particle type]}; the model may come from
+    another temperature (transfer) or a smaller training set (learning curve).
+    """
+    from glassdyn.io import Predictions
+    from glassdyn.models import load_model
+    from glassdyn.models.evaluation import predict_structure
+
+    _torch_threads(threads)
+    sp = state_point(system, temperature)
+    times = _state_point_times(system, sp)
+    models = [(int(t), load_model(f)) for t, files in model_files.items() for f in files]
+    values, reference = [], None
+    for path in descriptor_files:
+        descriptors = load(path, "descriptors")
+        reference = reference or descriptors
+        values.append(predict_structure(models, descriptors, len(times)))
+    record = Predictions(values=np.stack(values), structures=np.asarray(structures, dtype=np.int64), times=times,
+                         types=reference.types, box=reference.box,
+                         metadata={"system_name": name, "temperature": float(sp["temperature"]), "model": model,
+                                   "label": label, "training": training, "tau_alpha": float(sp["tau_alpha"]),
+                                   "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})
+    save(output, record, provenance(stage="predict_model"))
+    log.info("wrote %s: %d structures x %d times", output, len(values), len(model_files))
+
+
+def _state_point_times(system: dict, sp: dict) -> np.ndarray:
+    """The label time grid of a state point (tau): MD steps x timestep when simulated."""
+    if source_format(system) is None:
+        return time_grid(sp, system["timestep"])[1]
+    return requested_times(sp)
+
+
+def transfer_time_map(system: dict, temperature: str, source_temperature: str) -> dict:
+    """{target time index: source time index} at equal t / tau_alpha (roadmap SI II.G)."""
+    from glassdyn.models.evaluation import matching_time_index
+
+    target, source = state_point(system, temperature), state_point(system, source_temperature)
+    target_times, source_times = _state_point_times(system, target), _state_point_times(system, source)
+    source_indices = model_time_indices(system, source_temperature)
+    out = {}
+    for t in model_time_indices(system, temperature):
+        if t >= len(target_times):
+            continue
+        k = matching_time_index(target_times[t], target["tau_alpha"], source_times[source_indices], source["tau_alpha"])
+        out[t] = source_indices[k]
+    return out
+
+
+def evaluate_model(*, name: str, system: dict, temperature: str, model: str, label: str, training: str,
+                   predictions_file, label_files, output):
+    """Stage ``evaluate_model``: Pearson, Spearman and R^2 per type and time on the test structures."""
+    from glassdyn.models.evaluation import score_predictions, score_table, write_table
+
+    predictions = load(predictions_file, "predictions")
+    labels = [load(f, "labels") for f in label_files]
+    scores = score_predictions(predictions, labels, label)
+    rows = score_table(scores, predictions, system=name, temperature=temperature, model=model, label=label,
+                       training=training, tau_alpha=state_point(system, temperature)["tau_alpha"])
+    write_table(rows, output)
+    for row in rows:
+        if row["metric"] == "pearson":
+            log.info("%s type %s t = %s: Pearson %s +- %s", model, row["particle_type"], row["time"], row["mean"], row["stderr"])
+
+
+def compare_models(*, evaluation_files, dynamics_files: dict, output):
+    """Stage ``compare_models``: every evaluation in one table, with the replica noise ceiling.
+
+    dynamics_files: {(system, temperature): dynamics file}; the noise ceiling (largest
+    reachable Pearson correlation, PRL Fig. 5a) enters as model ``noise_ceiling``.
+    """
+    from glassdyn.models.evaluation import read_table, write_table
+
+    rows = [row for f in evaluation_files for row in read_table(f)]
+    seen = {(r["system"], r["temperature"], r["label"], r["particle_type"]) for r in rows}
+    for (system_name, temperature), path in dynamics_files.items():
+        summary = load(path, "dynamics")
+        if summary.noise_ceiling is None:
+            continue
+        tau = summary.metadata.get("tau_alpha")
+        for kind, label in enumerate(("propensity", "bond_breaking")):
+            for t, time in enumerate(summary.times):
+                for k in range(summary.noise_ceiling.shape[2]):
+                    value = summary.noise_ceiling[kind, t, k]
+                    if not np.isfinite(value) or (system_name, temperature, label, str(k)) not in seen:
+                        continue
+                    rows.append({"system": system_name, "temperature": temperature, "model": "noise_ceiling",
+                                 "label": label, "training": "", "particle_type": k, "time_index": t,
+                                 "time": f"{time:.6g}", "t_over_tau_alpha": f"{time / tau:.6g}" if tau else "",
+                                 "metric": "pearson", "mean": f"{value:.6f}", "stderr": "", "n_structures": ""})
+    write_table(rows, output)
+    log.info("wrote %s: %d rows from %d evaluations", output, len(rows), len(evaluation_files))

@@ -182,6 +182,47 @@ def _check_system(name: str, system: dict) -> None:
         total = split.get("train", 0) + split.get("test", 0)
         if total > min(counts):
             raise ConfigError(f"{where}.split", f"train + test = {total} exceeds n_structures = {min(counts)}")
+    else:
+        test = min(counts) // 3
+        system["split"] = {"train": min(counts) - test, "test": test}
+    system["split"].setdefault("train", 0)
+    system["split"].setdefault("test", 0)
+    _check_models(where, system, mixture)
+
+
+def _check_models(where: str, system: dict, mixture) -> None:
+    """Models need their descriptor sets, training and test structures, and times that exist."""
+    from glassdyn.models.recipes import columns_for, expand_model_names, get_recipe
+
+    models = system["models"]
+    if not models["train"]:
+        return
+    names = expand_model_names(models["train"], mixture.dimension)
+    for study in ("learning_curve", "transfer"):
+        if study in models["studies"]:
+            for name in expand_model_names(models["studies"][study]["models"], mixture.dimension):
+                if name not in names:
+                    raise ConfigError(f"{where}.models.studies.{study}.models", f"{name!r} is not in models.train")
+    sets = system["descriptors"]["sets"]
+    for name in names:
+        needed = get_recipe(name).descriptor_set_for(models.get(name))
+        if needed not in sets:
+            raise ConfigError(f"{where}.descriptors.sets", f"model {name!r} reads descriptor set {needed!r}; add it to the sets")
+        columns = columns_for(name)
+        if columns:
+            from glassdyn.descriptors.sets import baseline_columns
+
+            if columns[0] not in baseline_columns(mixture.dimension):
+                raise ConfigError(f"{where}.models.train", f"no baseline column {columns[0]!r}; "
+                                  f"columns: {baseline_columns(mixture.dimension)}")
+    if system["split"]["train"] < 1 or system["split"]["test"] < 1:
+        raise ConfigError(f"{where}.split", "models need at least one training and one test structure")
+    for i, sp in enumerate(system["state_points"]):
+        n_times = len(requested_times(sp)) if "times" in sp else None
+        if n_times is not None and models.get("time_indices"):
+            bad = [t for t in models["time_indices"] if t >= n_times]
+            if bad:
+                raise ConfigError(f"{where}.models.time_indices", f"indices {bad} beyond the {n_times} times of state point {i}")
 
 
 def validate_config(config: dict) -> dict:

@@ -119,6 +119,13 @@ def _cage(states, mixture, options):
     return values, names, {"generations": descriptors.n_generations, "generation_cutoff": descriptors.generation_cutoff}
 
 
+def baseline_columns(dimension: int) -> list[str]:
+    """Column names of the ``baselines`` set (known before any file exists, for planning)."""
+    l = 6 if dimension == 3 else 4  # BondOrientationalOrder's default order
+    theta = ["theta", "theta_L5"] if dimension == 2 else []
+    return ["density_L5", "epot_inh_L5", f"psi{l}", f"psi{l}_L5", *theta, "sbo", "sbo_cg_L1"]
+
+
 @register("baselines", ["structure", "inherent_structure"], "Roadmap on ML glassy dynamics, SI Sec. I.H-I.I")
 def _baselines(states, mixture, options):
     from glassdyn.descriptors.bond_order import BondOrientationalOrder, SmoothBondOrder
@@ -151,6 +158,7 @@ def _baselines(states, mixture, options):
     columns["sbo"] = fields["sbo"]
     columns["sbo_cg_L1"] = cg.mean["sbo"][:, :, 0][mine]
     names = list(columns)
+    assert names == baseline_columns(len(box)), names
     return np.column_stack([columns[k] for k in names]), names, {
         "length": length, "sbo_length": sbo_length, "psi_l": psi.l_used, "psi_cutoff": psi.cutoff,
         "sbo_orders": [int(o) for o in sbo.orders_], "sbo_cutoffs": sbo.cutoffs_.tolist()}

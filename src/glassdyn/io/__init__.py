@@ -3,6 +3,7 @@
 from glassdyn.io.data import (
     CageState,
     Descriptors,
+    Predictions,
     DynamicsSummary,
     Labels,
     DataFileError,
@@ -17,6 +18,7 @@ from glassdyn.io.data import (
 __all__ = [
     "CageState",
     "Descriptors",
+    "Predictions",
     "DynamicsSummary",
     "Labels",
     "DataFileError",

@@ -16,7 +16,8 @@ so any stage can read it alone. The kinds are:
 - ``cage_state``: cage centres of a structure;
 - ``labels``: isoconfigurational labels of one structure (R, C_B, E_ij, F_s, split halves);
 - ``dynamics``: averages over all structures of one system and temperature;
-- ``descriptors``: per-particle structural descriptors of one structure, one named column each.
+- ``descriptors``: per-particle structural descriptors of one structure, one named column each;
+- ``predictions``: a model's predicted labels for structures of one system and temperature.
 
 Files are written atomically: to a temporary file in the same directory, then renamed, and
 the ``complete`` attribute is set last, so a killed job never leaves a file that looks
@@ -360,8 +361,41 @@ class Descriptors(_Record):
         return self.values[:, hits[0]]
 
 
+@dataclass
+class Predictions(_Record):
+    """A model's predicted labels for structures of one system and temperature.
+
+    values: (S, n_t, N) predicted label per structure, time and particle, NaN for particles
+    of types the model does not predict; structures: (S,) structure indices; times: (n_t,);
+    types: (N,); box: (d,); metadata: model name, label kind, model files.
+    """
+
+    KIND: ClassVar[str] = "predictions"
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "values": "predicted labels, shape (S, n_t, N), NaN where not predicted; units of the label",
+        "structures": "structure indices, shape (S,)",
+        "times": "time grid, shape (n_t,), tau",
+        "types": "0-based particle type, shape (N,)",
+        "box": "box edge lengths, shape (d,), sigma_11",
+    }
+    values: np.ndarray
+    structures: np.ndarray
+    times: np.ndarray
+    types: np.ndarray
+    box: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+    NAN_ALLOWED: ClassVar[frozenset] = frozenset({"values"})
+
+    def _shape(self, name, n, d):
+        return {"values": (len(self.structures), len(self.times), n), "structures": (None,),
+                "times": (len(self.times),)}.get(name) or super()._shape(name, n, d)
+
+
 KINDS: dict[str, type[_Record]] = {
-    c.KIND: c for c in (Structure, IsoconfigurationalEnsemble, InherentStructure, CageState, Labels, DynamicsSummary, Descriptors)
+    c.KIND: c
+    for c in (Structure, IsoconfigurationalEnsemble, InherentStructure, CageState, Labels, DynamicsSummary, Descriptors,
+              Predictions)
 }
 
 

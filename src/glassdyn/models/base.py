@@ -68,8 +68,8 @@ class PropensityModel(ABC):
     """Predicts a per-particle label of one particle type from its descriptors.
 
     Attributes set by the workflow before saving (all optional for library use):
-    ``descriptor_set`` (name of the set the columns come from), ``columns`` (column names,
-    checked on predict), ``label`` (propensity / bond_breaking), ``particle_type``,
+    ``descriptor_set`` (name of the set the columns come from), ``columns`` (names of the
+    columns it reads, in order: predicting selects them by name), ``label`` (propensity / bond_breaking), ``particle_type``,
     ``state`` (temperature, time, ...), ``info`` (anything else worth keeping, JSON).
     """
 
@@ -108,16 +108,6 @@ class PropensityModel(ABC):
     def describe(self) -> dict:
         """Fitted quantities worth reporting (chosen alpha, epochs, ...), JSON."""
         return {}
-
-    def check_columns(self, names) -> None:
-        """Raise if a structure's descriptor columns differ from the training columns."""
-        if self.columns is None:
-            return
-        names = np.asarray(names).astype(str)
-        if len(names) != len(self.columns) or not np.array_equal(names, self.columns.astype(str)):
-            extra = sorted(set(names) ^ set(self.columns.astype(str)))[:5]
-            raise ValueError(f"descriptor columns differ from the {len(self.columns)} this model was trained on "
-                             f"(e.g. {extra}); compute the {self.descriptor_set or 'same'} set with the same options")
 
 
 def save_model(path, model: PropensityModel, provenance: dict | None = None) -> Path:

@@ -24,7 +24,8 @@ class Sample:
     """One structure's particles of one type.
 
     features: (n, M) float32 descriptors; target: (n,) labels at one time (None when
-    predicting); positions: (n, d) sigma_11, positions at t = 0; box: (d,) sigma_11;
+    predicting); positions: (n, d) sigma_11, positions at t = 0 (only the spatial terms of
+    GlassMLP's loss use them: None when predicting); box: (d,) sigma_11;
     state: state point of the labels (temperature, time, mean label <X>, ...);
     indices: (n,) particle indices in the structure, to put predictions back;
     name: where it came from (for messages).
@@ -32,7 +33,7 @@ class Sample:
 
     features: np.ndarray
     target: np.ndarray | None
-    positions: np.ndarray
+    positions: np.ndarray | None
     box: np.ndarray
     indices: np.ndarray
     state: dict = field(default_factory=dict)
@@ -50,8 +51,10 @@ class Sample:
         if not np.all(np.isfinite(self.features)):
             bad = np.nonzero(~np.all(np.isfinite(self.features), axis=0))[0]
             raise ValueError(f"{self.name}: descriptor columns {bad[:5].tolist()} contain NaN or inf")
-        self.positions = np.asarray(self.positions, dtype=float)
         self.box = np.asarray(self.box, dtype=float)
+        if self.positions is None:
+            return
+        self.positions = np.asarray(self.positions, dtype=float)
         if self.positions.shape != (n, len(self.box)):
             raise ValueError(f"{self.name}: positions shape {self.positions.shape}, expected ({n}, {len(self.box)})")
 
@@ -87,9 +90,10 @@ def make_sample(descriptors: Descriptors, labels: Labels | None, particle_type: 
                 time_index: int | None = None, columns=None, positions=None, name: str = "") -> Sample:
     """The sample of one structure: particles of ``particle_type``.
 
-    With ``labels`` and ``time_index``, the target is that label at that time and the state
-    carries the temperature, the time and the mean label over the particles of this type.
-    Without labels, ``positions`` (N, d) must be given (a structure to predict).
+    With ``labels`` and ``time_index``, the target is that label at that time, positions
+    are the labels' t = 0 positions and the state carries the temperature, the time and the
+    mean label over the particles of this type. Without labels (a structure to predict)
+    ``positions`` (N, d) are optional.
     """
     values, _ = select_columns(descriptors, columns)
     types = descriptors.types
@@ -97,8 +101,6 @@ def make_sample(descriptors: Descriptors, labels: Labels | None, particle_type: 
         if len(labels.types) != len(types) or not np.array_equal(labels.types, types):
             raise ValueError(f"{name}: descriptors and labels describe different particles (types differ)")
         positions = labels.positions
-    elif positions is None:
-        raise ValueError("positions are needed when no labels are given")
     mine = np.nonzero(types == particle_type)[0]
     if not len(mine):
         raise ValueError(f"{name}: no particles of type {particle_type}")
@@ -111,7 +113,7 @@ def make_sample(descriptors: Descriptors, labels: Labels | None, particle_type: 
         target = all_values[time_index, mine]
         state = {"time": float(labels.times[time_index]), "time_index": int(time_index),
                  "temperature": labels.metadata.get("temperature"), "mean_label": float(np.mean(target))}
-    return Sample(features=values[mine], target=target, positions=np.asarray(positions)[mine],
+    return Sample(features=values[mine], target=target, positions=None if positions is None else np.asarray(positions)[mine],
                   box=descriptors.box, indices=mine, state=state, name=name)
 
 

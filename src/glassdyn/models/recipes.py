@@ -1,0 +1,99 @@
+"""What a model name in the workflow config means: model class, descriptor set, options.
+
+=================  ======================  ==============================================
+name               descriptor set          model
+=================  ======================  ==============================================
+glassmlp           glassmlp-prl (option)   :class:`GlassMLP`, PRL four-phase schedule
+glassmlp-l1        glassmlp-prl (option)   :class:`GlassMLPL1` = PRL's MLP(mae)
+cage-ridge         cage                    :class:`RidgeRegression`, alpha on validation
+baseline-<column>  baselines               :class:`SingleDescriptor` of that column
+tglassmlp          tglassmlp-prb (option)  :class:`TGlassMLP`, all temperatures at once
+=================  ======================  ==============================================
+
+In a system's config, ``models.train`` lists names; ``baselines`` stands for every column
+of the baselines set. ``models.<name>`` holds the model's options: ``descriptor_set`` and
+the model class's constructor arguments (e.g. ``n_networks``, ``phases``, ``alphas``).
+A user's own model: subclass :class:`~glassdyn.models.base.PropensityModel`, register it
+and add a :class:`Recipe` with :func:`add_recipe`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glassdyn.descriptors.sets import baseline_columns
+from glassdyn.models.base import MODEL_CLASSES
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """kind: model class KIND; descriptor_set: default set; per_time: one model per time."""
+
+    kind: str
+    descriptor_set: str
+    per_time: bool = True
+    #: options that are not constructor arguments
+    WORKFLOW_OPTIONS = ("descriptor_set",)
+
+    def build(self, options: dict | None = None, seed: int = 0, **fixed):
+        """The unfitted model: constructor arguments from ``options`` (config) and ``fixed``."""
+        import glassdyn.models  # noqa: F401 - registers the model classes
+
+        options = {k: v for k, v in (options or {}).items() if k not in self.WORKFLOW_OPTIONS}
+        cls = MODEL_CLASSES[self.kind]
+        kwargs = {**options, **fixed}
+        if "seed" in cls.__init__.__code__.co_varnames:
+            kwargs.setdefault("seed", seed)
+        model = cls(**kwargs)
+        return model
+
+    def descriptor_set_for(self, options: dict | None = None) -> str:
+        return (options or {}).get("descriptor_set", self.descriptor_set)
+
+
+RECIPES: dict[str, Recipe] = {
+    "glassmlp": Recipe("glassmlp", "glassmlp-prl"),
+    "glassmlp-l1": Recipe("glassmlp-l1", "glassmlp-prl"),
+    "cage-ridge": Recipe("ridge", "cage"),
+    "tglassmlp": Recipe("tglassmlp", "tglassmlp-prb", per_time=False),
+}
+BASELINE_PREFIX = "baseline-"
+
+
+def add_recipe(name: str, recipe: Recipe) -> None:
+    if name in RECIPES or name.startswith(BASELINE_PREFIX):
+        raise ValueError(f"model name {name!r} is taken")
+    RECIPES[name] = recipe
+
+
+def get_recipe(name: str) -> Recipe:
+    if name.startswith(BASELINE_PREFIX):
+        return Recipe("single-descriptor", "baselines")
+    if name not in RECIPES:
+        raise KeyError(f"unknown model {name!r}; known: {sorted(RECIPES)} and {BASELINE_PREFIX}<column>")
+    return RECIPES[name]
+
+
+def build_model(name: str, options: dict | None = None, seed: int = 0):
+    """The unfitted model a workflow name stands for."""
+    recipe = get_recipe(name)
+    if name.startswith(BASELINE_PREFIX):
+        return recipe.build(None, seed, column=name[len(BASELINE_PREFIX):])
+    return recipe.build(options, seed)
+
+
+def columns_for(name: str):
+    """Descriptor columns the model reads (None: all columns of its set)."""
+    return [name[len(BASELINE_PREFIX):]] if name.startswith(BASELINE_PREFIX) else None
+
+
+def expand_model_names(names, dimension: int) -> list[str]:
+    """Config names -> workflow model names (``baselines`` -> one per baseline column)."""
+    out = []
+    for name in names:
+        if name == "baselines":
+            out += [BASELINE_PREFIX + c for c in baseline_columns(dimension)]
+        else:
+            get_recipe(name)
+            out.append(name)
+    return out
