@@ -8,7 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # PyPI name -> conda-forge name, where they differ
-CONDA_NAME = {}
+CONDA_NAME = {"torch": "pytorch"}  # conda-forge names
 
 
 def _name(requirement: str) -> str:

@@ -13,6 +13,8 @@ import yaml
 
 from glassdyn.io import load
 from glassdyn.io.data import read_provenance
+from glassdyn.models import load_model
+from glassdyn.models.evaluation import read_table
 from glassdyn.workflow import derive_seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,8 +26,8 @@ TINY = {
             "mixture": "kob_andersen_3d",
             "n_particles": 200,
             "density": 1.2,
-            "n_structures": 2,
-            "split": {"train": 1, "test": 1},
+            "n_structures": 3,
+            "split": {"train": 2, "test": 1},
             "timestep": 0.004,
             "thermostat_damping": 0.4,
             "equilibration": {
@@ -39,6 +41,14 @@ TINY = {
             "descriptors": {
                 "sets": ["glassmlp-prl", "cage", "baselines"],
                 "cage_state": {"equilibration_sweeps": 20, "sampling_sweeps": 40},
+            },
+            "models": {
+                "train": ["glassmlp", "cage-ridge", "baseline-epot_inh_L5"],
+                "time_indices": [1],
+                "validation_fraction": 0.5,
+                "glassmlp": {"n_networks": 2, "phases": [
+                    {"epochs": 5, "learning_rate": 1.0e-3},
+                    {"epochs": 5, "learning_rate": 1.0e-3, "variance_weight": 1.0, "correlation_weight": 0.5, "patience": 2}]},
             },
             "state_points": [{"temperature": 1.0, "tau_alpha": 1.0, "times": [0.04, 0.4]}],
         }
@@ -87,7 +97,7 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     assert labels.propensity.shape == (2, 200) and labels.bond_breaking.shape == (2, 200)
     np.testing.assert_allclose(labels.propensity, np.linalg.norm(ens.positions - ens.initial_positions, axis=-1).mean(0))
     summary = load(base / "dynamics.h5", "dynamics")
-    assert summary.metadata["n_structures"] == 2 and summary.chi4_propensity.shape == (2, 2)
+    assert summary.metadata["n_structures"] == 3 and summary.chi4_propensity.shape == (2, 2)
     assert (base / "dynamics.tsv").read_text().count("\n") > 4
     cage = load(base / "cage_states/00001.h5", "cage_state")
     assert np.all(np.linalg.norm(cage.positions - s1.positions, axis=1) < 1.25 * np.array([1.0, 0.88])[s1.types])
@@ -100,6 +110,18 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
                   "compute_cage_state"):
         assert (work / f"logs/tiny/T1/{stage}/00000.log").stat().st_size > 0
         assert (work / f"results/benchmarks/tiny/T1/{stage}/00000.tsv").exists()
+
+    # Models: trained on structure 0, validated on 1, scored on 2; protected once trained.
+    model_file = base / "models/all/glassmlp/propensity/type0/t001.h5"
+    model = load_model(model_file)
+    assert model.info["training_files"][0].endswith("labels/00000.h5") and model.info["validation_files"][0].endswith("00001.h5")
+    assert not os.access(model_file, os.W_OK)
+    predictions = load(base / "predictions/all/cage-ridge/propensity.h5", "predictions")
+    assert predictions.values.shape == (1, 2, 200) and list(predictions.structures) == [2]
+    assert np.isnan(predictions.values[0, 0]).all() and np.isfinite(predictions.values[0, 1, labels.types == 0]).all()
+    table = read_table(work / "results/model_comparison.tsv")
+    assert {r["model"] for r in table} == {"glassmlp", "cage-ridge", "baseline-epot_inh_L5", "noise_ceiling"}
+    assert {r["metric"] for r in table if r["model"] == "glassmlp"} == {"pearson", "spearman", "r2"}
 
     # Same seed: byte-identical files. Another seed: different structures.
     first = load(base / "equilibrated/00000.h5", "structure").positions
@@ -119,6 +141,7 @@ def test_lammps_failure_fails_the_rule_and_leaves_no_output(tmp_path):
     config = yaml.safe_load(yaml.safe_dump(TINY))
     config["systems"]["tiny"]["n_structures"] = 1
     config["systems"]["tiny"]["split"] = {"train": 1, "test": 0}
+    config["systems"]["tiny"]["models"] = {"train": []}
     # A time step 100x too large: LAMMPS loses atoms during the melt.
     config["systems"]["tiny"]["timestep"] = 0.4
     config["systems"]["tiny"]["state_points"][0]["times"] = [0.4, 4.0]
@@ -185,11 +208,11 @@ def test_workflow_starts_from_published_data_sets(tmp_path):
         "systems": {
             "botan": {
                 "mixture": "kob_andersen_3d", "potential": "force_shifted", "source": {"format": "botan", "box": 6.0},
-                "inherent_structure": {"force_tolerance": 1.0e-6},
+                "inherent_structure": {"force_tolerance": 1.0e-6}, "models": {"train": []},
                 "state_points": [{"temperature": 0.44, "tau_alpha": 4120, "times": [4120], "files": str(data / "botan" / "*.npz")}],
             },
             "gb": {
-                "mixture": "kob_andersen_3d", "source": {"format": "glassbench", "box": 6.0},
+                "mixture": "kob_andersen_3d", "source": {"format": "glassbench", "box": 6.0}, "models": {"train": []},
                 "state_points": [{"temperature": 0.44, "tau_alpha": 4120, "times": [130, 4120], "files": str(data / "glassbench" / "*.npz")}],
             },
         },

@@ -81,7 +81,7 @@ def select_columns(descriptors: Descriptors, columns=None) -> tuple[np.ndarray, 
     index = {n: k for k, n in enumerate(descriptors.names)}
     missing = [c for c in columns if c not in index]
     if missing:
-        raise KeyError(f"descriptor columns missing: {missing[:5]} (file has {len(index)} columns, e.g. {list(index)[:3]})")
+        raise KeyError(f"descriptor columns missing: {missing[:5]} (file has {len(index)} columns, e.g. {[str(n) for n in list(index)[:3]]})")
     take = [index[c] for c in columns]
     return descriptors.values[:, take], np.asarray(columns)
 

@@ -1,0 +1,87 @@
+"""Command line: ``glassdyn predict`` and ``glassdyn show``.
+
+    glassdyn predict results/ka3d/T0.44/models/all/glassmlp/propensity/type0/t*.h5 \\
+        --descriptors my_structure_glassmlp-prl.h5 -o predictions.h5
+    glassdyn show results/ka3d/T0.44/models/all/glassmlp/propensity/type0/t006.h5
+
+``predict`` applies saved models (one per time and particle type, as ``train_model`` writes
+them) to one structure's descriptor file (``compute_descriptors`` output, or any
+``descriptors`` file with the columns the models were trained on) and writes a
+``predictions`` file: values (1, n_t, N), NaN for particles of types no model covers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+import numpy as np
+
+
+def _predict(args) -> int:
+    from glassdyn.io import Predictions, load, provenance, save
+    from glassdyn.models import load_model
+    from glassdyn.models.evaluation import predict_structure
+
+    models = [load_model(p) for p in args.models]
+    labels = {m.label for m in models}
+    if len(labels) > 1:
+        raise SystemExit(f"glassdyn predict: the models predict different labels {sorted(labels)}; give one kind at a time")
+    times = sorted({float(m.state.get("time", np.nan)) for m in models})
+    slots = {}
+    for path, model in zip(args.models, models):
+        key = (float(model.state.get("time", np.nan)), model.particle_type)
+        if key in slots:
+            raise SystemExit(f"glassdyn predict: {path} and {slots[key]} both predict type {key[1]} at t = {key[0]}")
+        slots[key] = path
+    descriptors = load(args.descriptors, "descriptors")
+    indexed = [(times.index(float(m.state.get("time", np.nan))), m) for m in models]
+    values = predict_structure(indexed, descriptors, len(times))
+    record = Predictions(values=values[None], structures=np.array([descriptors.metadata.get("structure_index") or 0]),
+                         times=np.asarray(times), types=descriptors.types, box=descriptors.box,
+                         metadata={"label": labels.pop(), "model_files": [str(p) for p in args.models],
+                                   "descriptor_file": str(args.descriptors),
+                                   "model": sorted({m.info.get("model", m.KIND) for m in models})})
+    save(args.output, record, provenance(stage="glassdyn predict"))
+    covered = np.isfinite(values).any(axis=0)
+    print(f"wrote {args.output}: {covered.sum()} of {len(covered)} particles x {len(times)} times "
+          f"(t = {', '.join(f'{t:g}' for t in times)})")
+    return 0
+
+
+def _show(args) -> int:
+    from glassdyn.models import load_model
+
+    for path in args.models:
+        model = load_model(path)
+        print(json.dumps({"file": str(path), "kind": model.KIND, "label": model.label, "particle_type": model.particle_type,
+                          "descriptor_set": model.descriptor_set, "n_columns": None if model.columns is None else len(model.columns),
+                          "state": model.state, "hyperparameters": model.hyperparameters(), "info": model.info},
+                         indent=1, default=str))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="glassdyn", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("predict", help="predict per-particle labels of a structure with saved models")
+    p.add_argument("models", nargs="+", help="model files (train_model outputs), one per time and particle type")
+    p.add_argument("--descriptors", required=True, help="descriptors file of the structure (the set the models read)")
+    p.add_argument("-o", "--output", required=True, help="predictions file to write (HDF5)")
+    p.set_defaults(run=_predict)
+    s = commands.add_parser("show", help="print what a saved model is and how it was trained")
+    s.add_argument("models", nargs="+")
+    s.set_defaults(run=_show)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        print(f"glassdyn {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Models: GlassMLP architecture and loss against hand computations, ridge against the closed
+form, baselines, save/load round trips, scoring, and the workflow's structure split."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from glassdyn.analysis.metrics import pearson  # noqa: E402
+from glassdyn.config import ConfigError, validate_config  # noqa: E402
+from glassdyn.io import Descriptors, Labels, Predictions  # noqa: E402
+from glassdyn.models import (  # noqa: E402
+    GlassMLP, GlassMLPL1, RidgeRegression, Sample, SingleDescriptor, TrainingPhase, load_model, make_sample, save_model,
+    split_validation,
+)
+from glassdyn.models.evaluation import matching_time_index, predict_structure, score_predictions  # noqa: E402
+from glassdyn.models.glassmlp import EnsembleMLP, _Batch, count_parameters, correlation_kernel, spatial_correlation  # noqa: E402
+from glassdyn.models.recipes import build_model, expand_model_names  # noqa: E402
+from glassdyn.workflow import model_structures  # noqa: E402
+
+
+def _samples(n_samples, rng, n=120, m=12, box=10.0, noise=0.0):
+    out = []
+    for k in range(n_samples):
+        x = rng.normal(size=(n, m)).astype(np.float32)
+        y = np.tanh(x[:, 0] - 0.5 * x[:, 1]) + 0.3 * x[:, 2] ** 2 + noise * rng.normal(size=n)
+        out.append(Sample(x, y, rng.uniform(0, box, (n, 2)), np.array([box, box]), np.arange(n), name=f"s{k}"))
+    return out
+
+
+def test_glassmlp_parameter_count_matches_hand_count():
+    # PRL: M_S = 256 inputs, hidden 2, 10, 10, one output: "around 650" parameters.
+    hand = (256 * 2 + 2) + (2 * 10 + 10) + (10 * 10 + 10) + (10 * 1 + 1)
+    assert hand == 665
+    assert count_parameters((256, 2, 10, 10, 1)) == hand
+    assert EnsembleMLP((256, 2, 10, 10, 1), n_networks=3).n_parameters_per_network() == hand
+    # KA 3D GlassMLP: 192 columns (4 observables x 16 lengths x 3 = types + all)
+    assert count_parameters(GlassMLP().layer_sizes(192)) == 192 * 2 + 2 + 30 + 110 + 11
+
+
+def test_ensemble_networks_are_independent():
+    net = EnsembleMLP((5, 2, 3, 1), n_networks=2, seed=1)
+    x = torch.randn(7, 5)
+    out = net(x)
+    single = EnsembleMLP((5, 2, 3, 1), n_networks=1)
+    single.load_state([p[1:2].detach().clone() for p in net.parameters()])
+    torch.testing.assert_close(single(x)[0], out[1])
+    # ELU on hidden layers, linear output: a hand evaluation of network 0
+    h = x
+    for k, (w, b) in enumerate(zip(net.weights, net.biases)):
+        h = h @ w[0] + b[0, 0]
+        if k < 2:
+            h = torch.where(h > 0, h, torch.exp(h) - 1)
+    torch.testing.assert_close(h[:, 0], out[0])
+
+
+def test_loss_terms_match_hand_computation():
+    rng = np.random.default_rng(3)
+    n, box = 6, np.array([5.0, 5.0])
+    pos = rng.uniform(0, 5, (n, 2))
+    y = rng.uniform(0, 1, n)
+    p = rng.uniform(0, 1, n)
+    sample = Sample(np.zeros((n, 1), np.float32), y, pos, box, np.arange(n))
+
+    class Identity:
+        def transform(self, f):
+            return f.astype(np.float32)
+
+    batch = _Batch(sample, Identity(), (2.0, 4.0, 6.0), "cpu", with_kernel=True)
+    pred = torch.tensor(p, dtype=torch.float32)[None]
+
+    def corr(v, d):
+        dv = v - v.mean()
+        num = 0.0
+        for i in range(n):
+            for j in range(n):
+                delta = pos[i] - pos[j]
+                delta -= box * np.round(delta / box)
+                num += dv[i] * dv[j] * np.exp(-((np.linalg.norm(delta) - d) ** 2) / 2)
+        return num / (dv * dv).sum()
+
+    mae = np.abs(p - y).mean() / np.sqrt(y.var())
+    var = abs(p.var() - y.var()) / y.var()
+    c_norm = abs(corr(y, 2.0) - corr(y, 6.0))
+    spatial = sum(abs(corr(p, d) - corr(y, d)) for d in (2.0, 4.0, 6.0)) / c_norm
+    only_mae = batch.loss(pred, TrainingPhase(1, 1e-3)).item()
+    full = batch.loss(pred, TrainingPhase(1, 1e-3, variance_weight=1.0, correlation_weight=0.5)).item()
+    assert only_mae == pytest.approx(mae, rel=1e-5)
+    assert full == pytest.approx(mae + var + 0.5 * spatial, rel=1e-4)
+    kernel = correlation_kernel(pos, box, (4.0,))
+    assert spatial_correlation(torch.tensor(y, dtype=torch.float32), kernel).item() == pytest.approx(corr(y, 4.0), rel=1e-5)
+
+
+def test_tiny_glassmlp_overfits_tiny_set():
+    rng = np.random.default_rng(0)
+    train = _samples(4, rng, n=150, m=6)
+    phases = [TrainingPhase(400, 5e-3), TrainingPhase(200, 1e-3, variance_weight=1.0, correlation_weight=0.5)]
+    model = GlassMLP(n_networks=2, hidden=(2, 10, 10), phases=phases, seed=1).fit(train)
+    assert min(pearson(s.target, model.predict(s)) for s in train) > 0.99
+    assert len(model.history) == 2 and model.history[0]["epochs"] == 400
+
+
+def test_early_stopping_stops_and_restores_best():
+    rng = np.random.default_rng(1)
+    train, validation = _samples(2, rng, n=60, m=30), _samples(2, rng, n=60, m=30, noise=2.0)
+    model = GlassMLP(n_networks=2, phases=[TrainingPhase(2000, 1e-2, patience=5)], seed=0)
+    model.fit(train, validation)
+    epochs = model.history[0]["epochs"]
+    assert epochs < 2000  # overfits pure noise in validation: stops early
+    # the restored networks are at least as good on validation as the last epoch's would be
+    assert np.all(np.asarray(model.history[0]["validation_loss"]) < 2.0)
+
+
+def test_glassmlp_l1_refuses_loss_weights_and_uses_two_phases():
+    assert len(GlassMLPL1().phases) == 2
+    assert all(p.variance_weight == 0 and p.correlation_weight == 0 for p in GlassMLPL1().phases)
+    with pytest.raises(ValueError, match="MAE only"):
+        GlassMLPL1(phases=[{"epochs": 1, "learning_rate": 1e-3, "variance_weight": 1.0}])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: GlassMLP(n_networks=2, phases=[TrainingPhase(20, 1e-3), TrainingPhase(5, 1e-3, 1.0, 0.5, patience=2)], seed=4),
+    lambda: RidgeRegression(alphas=[1e-3, 1.0, 1e3]),
+])
+def test_save_load_predict_is_identical(tmp_path, make):
+    rng = np.random.default_rng(2)
+    train, validation, test = _samples(3, rng), _samples(2, rng), _samples(1, rng)
+    model = make().fit(train, validation)
+    model.columns, model.descriptor_set, model.label, model.particle_type = np.array([f"c{k}" for k in range(12)]), "x", "bond_breaking", 1
+    model.state = {"temperature": 0.44, "time": 4120.0}
+    save_model(tmp_path / "m.h5", model, {"stage": "test"})
+    again = load_model(tmp_path / "m.h5")
+    assert type(again) is type(model) and again.hyperparameters() == model.hyperparameters()
+    np.testing.assert_array_equal(again.predict(test[0]), model.predict(test[0]))
+    assert again.label == "bond_breaking" and again.particle_type == 1 and again.state["time"] == 4120.0
+    np.testing.assert_array_equal(again.columns, model.columns)
+
+
+def test_load_model_rejects_other_files(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / "none.h5")
+    import h5py
+
+    with h5py.File(tmp_path / "x.h5", "w") as f:
+        f.attrs["format"] = "glassdyn-1"
+    with pytest.raises(ValueError, match="not a glassdyn model"):
+        load_model(tmp_path / "x.h5")
+
+
+def test_ridge_matches_closed_form_and_selects_on_validation():
+    rng = np.random.default_rng(5)
+    train, validation = _samples(3, rng, m=8, noise=0.5), _samples(2, rng, m=8, noise=0.5)
+    x = np.concatenate([s.features for s in train]).astype(float)
+    y = np.concatenate([s.target for s in train])
+    z = (x - x.mean(0)) / x.std(0)
+    for alpha in (0.0, 0.1, 100.0):
+        model = RidgeRegression(alphas=[alpha]).fit(train)
+        w = np.linalg.solve(z.T @ z + alpha * np.eye(8), z.T @ (y - y.mean()))
+        np.testing.assert_allclose(model.coef_, w, rtol=1e-5, atol=1e-8)
+        assert model.intercept_ == pytest.approx(y.mean())
+    scan = RidgeRegression(alphas=[1e-3, 1e5], refit=False).fit(train, validation)
+    # a huge alpha shrinks every weight to ~0 but keeps the direction: the Pearson scores of
+    # both candidates are computed and the better one is kept
+    assert scan.alpha_ == [1e-3, 1e5][int(np.nanargmax(scan.validation_pearson_))]
+    with pytest.raises(ValueError, match="validation"):
+        RidgeRegression(alphas=[1.0, 2.0]).fit(train)
+
+
+def test_single_descriptor_picks_sign_on_training_set():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(200, 1)).astype(np.float32)
+    s = Sample(x, 3.0 - 2.0 * x[:, 0], None, np.array([5.0, 5.0]), np.arange(200))
+    model = SingleDescriptor("density_L5").fit([s])
+    assert model.sign_ == -1.0
+    np.testing.assert_allclose(model.predict(s), s.target, rtol=1e-5, atol=1e-5)  # linear: exact after the map
+
+
+def test_prediction_of_a_structure_and_scores():
+    rng = np.random.default_rng(7)
+    n = 50
+    types = np.repeat([0, 1], [30, 20])
+    values = rng.normal(size=(n, 3)).astype(np.float32)
+    box = np.array([6.0, 6.0, 6.0])
+    desc = Descriptors(values=values, names=np.array(["a", "b", "epot_inh_L5"]), types=types, box=box)
+    truth = np.stack([2.0 * values[:, 2], values[:, 2] + rng.normal(0, 1, n)])
+    labels = Labels(positions=rng.uniform(0, 6, (n, 3)), types=types, box=box, times=np.array([1.0, 2.0]), propensity=truth)
+    model = SingleDescriptor("epot_inh_L5").fit([make_sample(desc, labels, 0, time_index=0, columns=["epot_inh_L5"])])
+    model.particle_type = 0
+    pred = predict_structure([(0, model), (1, model)], desc, 2)
+    assert np.isnan(pred[:, types == 1]).all() and np.isfinite(pred[:, types == 0]).all()
+    record = Predictions(values=pred[None], structures=np.array([4]), times=labels.times, types=types, box=box)
+    record.validate()
+    scores = score_predictions(record, [labels], "propensity")
+    assert scores["pearson"][0, 0, 0] == pytest.approx(1.0)
+    assert scores["r2"][0, 0, 0] == pytest.approx(1.0)
+    assert scores["pearson"][0, 1, 0] == pytest.approx(pearson(truth[1, :30], values[:30, 2]))
+    assert np.isnan(scores["pearson"][0, :, 1]).all()
+    with pytest.raises(KeyError, match="missing"):
+        bad = Descriptors(values=values[:, :2], names=np.array(["a", "b"]), types=types, box=box)
+        predict_structure([(0, model)], bad, 2)
+
+
+def test_validation_split_and_transfer_time_matching():
+    s = list(range(10))
+    train, val = split_validation(s, 0.3)
+    assert val == [7, 8, 9] and train == list(range(7))
+    assert split_validation(s[:1], 0.5) == ([0], [])
+    # 0.1 tau_alpha at T' matches 0.1 tau_alpha at T
+    assert matching_time_index(1.0, 10.0, [0.5, 50.0, 400.0], 500.0) == 1
+
+
+def _config(**models):
+    return validate_config({"systems": {"s": {
+        "mixture": "kob_andersen_3d", "n_particles": 200, "density": 1.2, "n_structures": 12, "timestep": 0.005,
+        "split": {"train": 8, "test": 4}, "descriptors": {"sets": ["glassmlp-prl", "cage", "baselines"]},
+        "models": models, "state_points": [{"temperature": 0.5, "tau_alpha": 10.0, "times": [1.0, 10.0]}]}}})["systems"]["s"]
+
+
+def test_workflow_split_is_by_structure_and_never_touches_test():
+    system = _config(validation_fraction=0.25)
+    split = model_structures(system, "0.5")
+    assert split == {"train": list(range(6)), "validation": [6, 7], "test": [8, 9, 10, 11]}
+    assert model_structures(system, "0.5", "n3")["train"] == [0, 1, 2]
+    assert model_structures(system, "0.5", "n3")["validation"] == [6, 7]
+    with pytest.raises(ValueError, match="only 6"):
+        model_structures(system, "0.5", "n7")
+
+
+def test_model_config_errors_are_clear():
+    with pytest.raises(ConfigError, match="descriptor set 'tglassmlp-prb'"):
+        _config(train=["glassmlp"], glassmlp={"descriptor_set": "tglassmlp-prb"})
+    with pytest.raises(ConfigError, match="no baseline column"):
+        _config(train=["baseline-theta"])  # Theta exists in 2D only
+    with pytest.raises(ConfigError, match="beyond"):
+        _config(time_indices=[2])
+    assert expand_model_names(["baselines"], 2)[-4:] == ["baseline-theta", "baseline-theta_L5", "baseline-sbo", "baseline-sbo_cg_L1"]
+    assert isinstance(build_model("baseline-psi6"), SingleDescriptor)
+    assert build_model("glassmlp", {"n_networks": 3, "descriptor_set": "roadmap"}, seed=5).seed == 5
