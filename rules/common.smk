@@ -41,6 +41,8 @@ GLASSBENCH_EXPORT = f"{RESULTS}/{{system}}/T{{temperature}}/glassbench/{{structu
 # Models: {training} is "all" (the split's training structures), "n<N>" (learning curve: the
 # first N of them) or "T<T'>" (transfer: the "all" models of temperature T' applied at T).
 MODEL = f"{RESULTS}/{{system}}/T{{temperature}}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.h5"
+# Models that take the state point as input (tGlassMLP) span every temperature of a system.
+TRANSFERABLE_MODEL = f"{RESULTS}/{{system}}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}.h5"
 PREDICTIONS = f"{RESULTS}/{{system}}/T{{temperature}}/predictions/{{training}}/{{model}}/{{label}}.h5"
 EVALUATION = f"{RESULTS}/{{system}}/T{{temperature}}/evaluation/{{training}}/{{model}}/{{label}}.tsv"
 MODEL_COMPARISON = f"{RESULTS}/model_comparison.tsv"
@@ -149,6 +151,13 @@ def model_config(wildcards):
             "models": {k: v for k, v in models.items() if k in ("validation_fraction", "time_indices", wildcards.model)}}
 
 
+def transferable_model_config(wildcards):
+    """What a model over all temperatures depends on (no temperature wildcard)."""
+    system = system_config(wildcards)
+    return {**labels_config(wildcards), "split": system["split"], "descriptors": {"sets": system["descriptors"]["sets"]},
+            "models": {k: v for k, v in system["models"].items() if k in ("validation_fraction", "time_indices", wildcards.model)}}
+
+
 def _files(kind, wildcards, indices, descriptor_set=None):
     ids = _state_point_ids(wildcards)
     if kind == "labels":
@@ -174,11 +183,39 @@ def model_training_data(wildcards):
     }
 
 
+def transferable_training_data(wildcards):
+    """Training and validation files of every temperature (tGlassMLP)."""
+    system = system_config(wildcards)
+    dset = model_descriptor_set(wildcards)
+    out = {"train_descriptors": [], "train_labels": [], "validation_descriptors": [], "validation_labels": []}
+    for sp in system["state_points"]:
+        t = gd.format_temperature(sp["temperature"])
+        ids = dict(system=wildcards.system, temperature=t)
+        split = gd.model_structures(system, t, wildcards.training)
+        for part in ("train", "validation"):
+            structures = [gd.format_structure(i) for i in split[part]]
+            out[f"{part}_descriptors"] += [DESCRIPTORS.format(structure=s, descriptor_set=dset, **ids) for s in structures]
+            out[f"{part}_labels"] += [LABELS.format(structure=s, **ids) for s in structures]
+    return out
+
+
 def model_files(wildcards):
     """{target time index: [model file per particle type]} behind one predictions file."""
+    from glassdyn.models.recipes import get_recipe
+
     system = system_config(wildcards)
     training, source = wildcards.training, wildcards.temperature
-    if training.startswith("T"):
+    if not get_recipe(wildcards.model).per_time:
+        return {
+            t: [TRANSFERABLE_MODEL.format(system=wildcards.system, training=training, model=wildcards.model,
+                                          label=wildcards.label, particle_type=k)
+                for k in system["models"]["particle_types"]]
+            for t in gd.model_time_indices(system, wildcards.temperature)
+        }
+    if training.startswith("n"):
+        chosen = system["models"]["studies"]["learning_curve"].get("time_indices")
+        time_map = {t: t for t in (chosen or gd.model_time_indices(system, wildcards.temperature))}
+    elif training.startswith("T"):
         source, training = training[1:], "all"
         time_map = gd.transfer_time_map(system, wildcards.temperature, source)
     else:
@@ -254,8 +291,9 @@ def all_targets():
         for sp in system["state_points"]:
             ids = dict(system=name, temperature=gd.format_temperature(sp["temperature"]))
             targets += [DYNAMICS.format(**ids), DYNAMICS_TABLE.format(**ids)]
-    if evaluation_targets():
-        targets.append(MODEL_COMPARISON)
+    evaluations = evaluation_targets()
+    if evaluations:
+        targets += evaluations + [MODEL_COMPARISON]
     return targets
 
 

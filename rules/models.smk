@@ -19,6 +19,24 @@ rule train_model:
         "../scripts/train_model.py"
 
 
+rule train_transferable_model:
+    # tGlassMLP: one network for every temperature and time of the system (PRB Sec. II.E).
+    input:
+        unpack(transferable_training_data),
+    output:
+        model=protected(TRANSFERABLE_MODEL),
+    log:
+        main=f"logs/{{system}}/train_transferable_model/{{training}}/{{model}}/{{label}}/type{{particle_type}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{system}}/train_transferable_model/{{training}}/{{model}}/{{label}}/type{{particle_type}}.tsv"
+    params:
+        system=transferable_model_config,
+        seed=SEED,
+    threads: 1
+    script:
+        "../scripts/train_transferable_model.py"
+
+
 rule predict_model:
     input:
         models=model_file_list,

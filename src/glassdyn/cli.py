@@ -29,16 +29,26 @@ def _predict(args) -> int:
     labels = {m.label for m in models}
     if len(labels) > 1:
         raise SystemExit(f"glassdyn predict: the models predict different labels {sorted(labels)}; give one kind at a time")
-    times = sorted({float(m.state.get("time", np.nan)) for m in models})
+    transferable = [not m.PER_TIME for m in models]
+    if any(transferable):
+        # tGlassMLP takes the state point as input: any temperature and time it was trained around
+        if not all(transferable) or args.temperature is None or not args.times:
+            raise SystemExit("glassdyn predict: tGlassMLP models need --temperature and --times (and no per-time models)")
+        times = sorted(args.times)
+        indexed = [(k, m) for m in models for k in range(len(times))]
+    else:
+        times = sorted({float(m.state.get("time", np.nan)) for m in models})
+        indexed = [(times.index(float(m.state.get("time", np.nan))), m) for m in models]
+    paths = {id(m): p for p, m in zip(args.models, models)}
     slots = {}
-    for path, model in zip(args.models, models):
-        key = (float(model.state.get("time", np.nan)), model.particle_type)
+    for k, model in indexed:
+        key = (k, model.particle_type)
         if key in slots:
-            raise SystemExit(f"glassdyn predict: {path} and {slots[key]} both predict type {key[1]} at t = {key[0]}")
-        slots[key] = path
+            raise SystemExit(f"glassdyn predict: {paths[id(model)]} and {slots[key]} both predict type {key[1]} at t = {times[k]:g}")
+        slots[key] = paths[id(model)]
     descriptors = load(args.descriptors, "descriptors")
-    indexed = [(times.index(float(m.state.get("time", np.nan))), m) for m in models]
-    values = predict_structure(indexed, descriptors, len(times))
+    temperature = args.temperature if args.temperature is not None else models[0].state.get("temperature")
+    values = predict_structure(indexed, descriptors, len(times), temperature, times)
     record = Predictions(values=values[None], structures=np.array([descriptors.metadata.get("structure_index") or 0]),
                          times=np.asarray(times), types=descriptors.types, box=descriptors.box,
                          metadata={"label": labels.pop(), "model_files": [str(p) for p in args.models],
@@ -70,6 +80,8 @@ def main(argv=None) -> int:
     p.add_argument("models", nargs="+", help="model files (train_model outputs), one per time and particle type")
     p.add_argument("--descriptors", required=True, help="descriptors file of the structure (the set the models read)")
     p.add_argument("-o", "--output", required=True, help="predictions file to write (HDF5)")
+    p.add_argument("--temperature", type=float, help="state point of tGlassMLP models (epsilon / k_B)")
+    p.add_argument("--times", type=float, nargs="+", help="times (tau) to predict with tGlassMLP models")
     p.set_defaults(run=_predict)
     s = commands.add_parser("show", help="print what a saved model is and how it was trained")
     s.add_argument("models", nargs="+")

@@ -484,24 +484,23 @@ def predict_model(*, name: str, system: dict, temperature: str, model: str, labe
     """
     from glassdyn.io import Predictions
     from glassdyn.models import load_model
-    from glassdyn.models.evaluation import predict_structure
+    from glassdyn.models.evaluation import predict_structures
 
     _torch_threads(threads)
     sp = state_point(system, temperature)
     times = _state_point_times(system, sp)
-    models = [(int(t), load_model(f)) for t, files in model_files.items() for f in files]
-    values, reference = [], None
-    for path in descriptor_files:
-        descriptors = load(path, "descriptors")
-        reference = reference or descriptors
-        values.append(predict_structure(models, descriptors, len(times)))
-    record = Predictions(values=np.stack(values), structures=np.asarray(structures, dtype=np.int64), times=times,
+    loaded = {f: load_model(f) for files in model_files.values() for f in files}  # tGlassMLP: one file, all times
+    models = [(int(t), loaded[f]) for t, files in model_files.items() for f in files]
+    descriptors = [load(path, "descriptors") for path in descriptor_files]
+    values = predict_structures(models, descriptors, len(times), float(sp["temperature"]), times)
+    reference = descriptors[0]
+    record = Predictions(values=values, structures=np.asarray(structures, dtype=np.int64), times=times,
                          types=reference.types, box=reference.box,
                          metadata={"system_name": name, "temperature": float(sp["temperature"]), "model": model,
                                    "label": label, "training": training, "tau_alpha": float(sp["tau_alpha"]),
                                    "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})
     save(output, record, provenance(stage="predict_model"))
-    log.info("wrote %s: %d structures x %d times", output, len(values), len(model_files))
+    log.info("wrote %s: %d structures x %d times", output, len(descriptors), len(model_files))
 
 
 def _state_point_times(system: dict, sp: dict) -> np.ndarray:
@@ -570,3 +569,48 @@ def compare_models(*, evaluation_files, dynamics_files: dict, output):
                                  "metric": "pearson", "mean": f"{value:.6f}", "stderr": "", "n_structures": ""})
     write_table(rows, output)
     log.info("wrote %s: %d rows from %d evaluations", output, len(rows), len(evaluation_files))
+
+
+def train_transferable_model(*, name: str, system: dict, model: str, label: str, particle_type: int, training: str,
+                             train_files: dict, validation_files: dict, base_seed: int, output, threads: int = 1):
+    """Stage ``train_transferable_model``: tGlassMLP on every (T, time) state point at once.
+
+    Every structure contributes one sample per modelled time; the state input is
+    (T, <X>(t)), the mean label of the state point over its training structures (PRB II.A).
+    """
+    from glassdyn.models import make_sample, save_model
+    from glassdyn.models.recipes import build_model, get_recipe
+
+    _torch_threads(threads)
+    options = system["models"].get(model) or {}
+
+    def samples(files):
+        out = []
+        for d_file, l_file in zip(files["descriptors"], files["labels"]):
+            descriptors, labels = load(d_file, "descriptors"), load(l_file, "labels")
+            temperature = labels.metadata.get("temperature")
+            if temperature is None:
+                raise ValueError(f"{l_file}: no temperature in the metadata")
+            for t in model_time_indices(system, format_temperature(temperature)):
+                sample = make_sample(descriptors, labels, int(particle_type), label=label, time_index=t, name=Path(d_file).name)
+                sample.state["temperature"] = float(temperature)
+                out.append(sample)
+        return out
+
+    train, validation = samples(train_files), samples(validation_files)
+    seed = derive_seed(base_seed, "train_transferable_model", name, model, label, int(particle_type), training)
+    estimator = build_model(model, options, seed)
+    points = sorted({(s.state["temperature"], s.state["time"]) for s in train})
+    log.info("training %s for %s %s type %d on %d state points: %d training, %d validation samples", model, name, label,
+             particle_type, len(points), len(train), len(validation))
+    estimator.fit(train, validation)
+    estimator.descriptor_set = get_recipe(model).descriptor_set_for(options)
+    estimator.columns = load(train_files["descriptors"][0], "descriptors").names
+    estimator.label, estimator.particle_type = label, int(particle_type)
+    estimator.state = {"state_points": [list(p) for p in points]}
+    estimator.info = {**(getattr(estimator, "info", {}) or {}), "model": model, "system": name, "training": training,
+                      "seed": seed, "training_files": [str(f) for f in train_files["labels"]],
+                      "validation_files": [str(f) for f in validation_files["labels"]]}
+    save_model(output, estimator, provenance(config=_system_record(name, system, base_seed), seeds={"model": seed},
+                                             stage="train_transferable_model"))
+    log.info("wrote %s", output)

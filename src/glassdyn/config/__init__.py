@@ -203,6 +203,9 @@ def _check_models(where: str, system: dict, mixture) -> None:
             for name in expand_model_names(models["studies"][study]["models"], mixture.dimension):
                 if name not in names:
                     raise ConfigError(f"{where}.models.studies.{study}.models", f"{name!r} is not in models.train")
+                if not get_recipe(name).per_time:
+                    raise ConfigError(f"{where}.models.studies.{study}.models", f"{name!r} spans all temperatures and times; "
+                                      "studies retrain per-time models")
     sets = system["descriptors"]["sets"]
     for name in names:
         needed = get_recipe(name).descriptor_set_for(models.get(name))
@@ -215,6 +218,9 @@ def _check_models(where: str, system: dict, mixture) -> None:
             if columns[0] not in baseline_columns(mixture.dimension):
                 raise ConfigError(f"{where}.models.train", f"no baseline column {columns[0]!r}; "
                                   f"columns: {baseline_columns(mixture.dimension)}")
+    bad = [k for k in models["particle_types"] if k >= mixture.n_types]
+    if bad:
+        raise ConfigError(f"{where}.models.particle_types", f"types {bad}, but {mixture.name} has {mixture.n_types}")
     if system["split"]["train"] < 1 or system["split"]["test"] < 1:
         raise ConfigError(f"{where}.split", "models need at least one training and one test structure")
     for i, sp in enumerate(system["state_points"]):

@@ -13,10 +13,11 @@ from glassdyn.models.base import MODEL_CLASSES, PropensityModel, Standardizer, l
 from glassdyn.models.data import LABEL_KINDS, Sample, load_samples, make_sample, split_validation
 from glassdyn.models.glassmlp import L1_PHASES, PRL_PHASES, GlassMLP, GlassMLPL1, TrainingPhase
 from glassdyn.models.linear import RidgeRegression, SingleDescriptor
+from glassdyn.models.tglassmlp import TGlassMLP, self_consistency_filter, train_two_step
 
 __all__ = [
     "MODEL_CLASSES", "PropensityModel", "Standardizer", "load_model", "register_model", "save_model",
     "LABEL_KINDS", "Sample", "load_samples", "make_sample", "split_validation",
     "L1_PHASES", "PRL_PHASES", "GlassMLP", "GlassMLPL1", "TrainingPhase",
-    "RidgeRegression", "SingleDescriptor",
+    "RidgeRegression", "SingleDescriptor", "TGlassMLP", "self_consistency_filter", "train_two_step",
 ]

@@ -21,17 +21,34 @@ TABLE_COLUMNS = ("system", "temperature", "model", "label", "training", "particl
                  "t_over_tau_alpha", "metric", "mean", "stderr", "n_structures")
 
 
-def predict_structure(models, descriptors: Descriptors, n_times: int) -> np.ndarray:
-    """(n_times, N) predictions of one structure, NaN where no model predicts.
+def predict_structures(models, descriptors: list[Descriptors], n_times: int, temperature: float | None = None,
+                       times=None) -> np.ndarray:
+    """(S, n_times, N) predictions for structures of one state point, NaN where no model predicts.
 
     models: iterable of (time_index, model); each model predicts its own particle type and
     reads the columns it was trained on, selected by name (a missing column is an error).
+    Every sample carries the state (temperature, time[time_index]) for models that take it
+    as input (tGlassMLP), which predict all structures of a state point together so that
+    their mean constraint acts on the set (PRB App. B), not on each structure.
     """
-    out = np.full((n_times, len(descriptors.types)), np.nan)
+    descriptors = list(descriptors)
+    out = np.full((len(descriptors), n_times, len(descriptors[0].types)), np.nan)
     for time_index, model in models:
-        sample = make_sample(descriptors, None, model.particle_type, columns=model.columns)
-        out[time_index, sample.indices] = model.predict(sample)
+        samples = [make_sample(d, None, model.particle_type, columns=model.columns) for d in descriptors]
+        for s in samples:
+            s.state = {"temperature": temperature, "time": None if times is None else float(times[time_index])}
+        if hasattr(model, "predict_set"):
+            predicted = model.predict_set(samples)
+        else:
+            predicted = [model.predict(s) for s in samples]
+        for k, (s, p) in enumerate(zip(samples, predicted)):
+            out[k, time_index, s.indices] = p
     return out
+
+
+def predict_structure(models, descriptors: Descriptors, n_times: int, temperature=None, times=None) -> np.ndarray:
+    """(n_times, N) predictions of one structure (see :func:`predict_structures`)."""
+    return predict_structures(models, [descriptors], n_times, temperature, times)[0]
 
 
 def score_predictions(predictions: Predictions, labels: list[Labels], label: str, metrics=("pearson", "spearman", "r2")):

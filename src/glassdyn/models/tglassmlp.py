@@ -63,6 +63,7 @@ Two-step training (Sec. II.E, Table I): :func:`train_two_step`, built from
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 import time
@@ -115,9 +116,8 @@ def state_features(temperature, mean_label) -> np.ndarray:
     c = np.asarray(mean_label, dtype=float)
     if np.any(~np.isfinite(t)) or np.any(t <= 0):
         raise ValueError(f"temperature must be positive and finite, got {temperature}")
-    inverse = 1.0 / t
-    t, c = np.broadcast_arrays(inverse, c)
-    return np.stack([t, t**2, t**3, c, c**2, c**3], axis=-1)
+    u, c = np.broadcast_arrays(1.0 / t, c)
+    return np.stack([u, u**2, u**3, c, c**2, c**3], axis=-1)
 
 
 def column_lengths(columns) -> np.ndarray:
@@ -377,8 +377,11 @@ class TGlassMLP(PropensityModel):
         self.active = np.ones(self.n_networks, dtype=bool)
         needs_kernel = any(p.correlation_weight for p in self.phases)
         kernels = self._kernel_cache(train + validation) if needs_kernel else None
-        batches = [self._batch(s, t, c, device, needs_kernel, kernels) for s, t, c in zip(train, train_t, train_c)]
-        val_batches = [self._batch(s, t, c, device, needs_kernel, kernels) for s, t, c in zip(validation, val_t, val_c)]
+        features = {}
+        batches = [self._batch(s, t, c, device, needs_kernel, kernels, features)
+                   for s, t, c in zip(train, train_t, train_c)]
+        val_batches = [self._batch(s, t, c, device, needs_kernel, kernels, features)
+                       for s, t, c in zip(validation, val_t, val_c)]
         if any(p.patience for p in self.phases) and not val_batches:
             log.warning("no validation samples: early stopping monitors the training loss")
         monitor = val_batches or batches
@@ -441,8 +444,8 @@ class TGlassMLP(PropensityModel):
         n_bytes = sum(4 * len(self.distances) * n * n for n in sizes.values())
         return {} if n_bytes <= self.kernel_memory_gib * 2**30 else None
 
-    def _batch(self, sample, temperature, mean_label, device, needs_kernel, kernels):
-        batch = _StateBatch(sample, self.standardizer, self.distances, device, needs_kernel, kernels)
+    def _batch(self, sample, temperature, mean_label, device, needs_kernel, kernels, features):
+        batch = _StateBatch(sample, self.standardizer, self.distances, device, needs_kernel, kernels, features)
         batch.s = self.state_input(temperature, mean_label)
         return batch
 
@@ -619,20 +622,34 @@ class TGlassMLP(PropensityModel):
                 "parameters_per_network": self.network.n_parameters_per_network() if self.network else None}
 
 
+def _digest(*arrays) -> bytes:
+    """A short key for array contents: identifies one structure seen at many state points."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str((a.dtype, a.shape)).encode())
+        h.update(a.tobytes())
+    return h.digest()
+
+
 def _positions_key(sample) -> bytes:
-    """Identifies a structure by its particles' positions (same structure, many state points)."""
-    return np.ascontiguousarray(sample.positions).tobytes() + np.ascontiguousarray(sample.box).tobytes()
+    return _digest(sample.positions, sample.box)
 
 
 class _StateBatch(_Batch):
-    """GlassMLP's batch (label statistics, loss) plus the state input ``s`` (E, 6); the
-    correlation kernel, which depends only on positions, is shared by the samples of one
-    structure through ``kernels`` (dict, or None to recompute it every time)."""
+    """GlassMLP's batch (label statistics, loss) plus the state input ``s`` (E, 6).
 
-    def __init__(self, sample, standardizer, distances, device, with_kernel: bool, kernels):
+    One structure appears at many state points (PRB Table I: ~40), so its standardised
+    descriptors and its correlation kernel (which depends only on positions) are stored
+    once and shared through ``features`` and ``kernels`` (dicts; kernels None: recompute
+    every time).
+    """
+
+    def __init__(self, sample, standardizer, distances, device, with_kernel: bool, kernels, features):
         self._kernels = kernels
         self._key = _positions_key(sample) if kernels is not None else None
         super().__init__(sample, standardizer, distances, device, with_kernel)
+        self.x = features.setdefault(_digest(sample.features), self.x)
         self.s = None
 
     def kernel(self):
@@ -696,8 +713,9 @@ class TwoStepResult:
     report: dict = field(default_factory=dict)
 
 
-def _matching(value, values) -> list:
-    return [v for v in values if np.isclose(v, value, rtol=0, atol=1e-9)]
+def _same(a, b) -> bool:
+    """Equal state-point values (<C_B> from a table, up to float noise)."""
+    return bool(np.isclose(a, b, rtol=0, atol=1e-9))
 
 
 def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: int = 16, *,
@@ -731,18 +749,18 @@ def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: 
     labelled = {k: [with_state(s, *k) for s in v] for k, v in samples_by_state.items()}
     validation = {k: [with_state(s, *k) for s in v] for k, v in (validation_by_state or {}).items()}
     targets = {(float(t), float(c)): list(v) for (t, c), v in target_states.items()}
-    report = {"step1": {}, "step2": {}}
+    report = {"step1": {}, "step2": {}, "fallback": False}
     equal_time, transferred = {}, []
     for number, c in enumerate(sorted({c for _, c in targets})):
-        train = [s for (t, cc), v in labelled.items() if t >= t_min and _matching(cc, [c]) for s in v]
-        val = [s for (t, cc), v in validation.items() if t >= t_min and _matching(cc, [c]) for s in v]
+        train = [s for (t, cc), v in labelled.items() if t >= t_min and _same(cc, c) for s in v]
+        val = [s for (t, cc), v in validation.items() if t >= t_min and _same(cc, c) for s in v]
         if not train:
             log.warning("two-step: no labelled states with <C_B> = %g at T >= %g; its targets get no data", c, t_min)
             continue
         model = TGlassMLP(n_networks=n_candidates, seed=seed + number, **model_options).fit(train, val)
         equal_time[c] = model
         for (t, cc), structures in targets.items():
-            if not _matching(cc, [c]):
+            if not _same(cc, c):
                 continue
             state = {"temperature": t, "mean_label": c}
             means = model.network_mean_predictions(structures, state)
@@ -772,4 +790,5 @@ def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: 
         keep[np.argsort(worst, kind="stable")[:min_networks]] = True
     final.active = keep
     report["final_networks"] = np.nonzero(keep)[0].tolist()
+    final.info = {**final.info, "two_step": report}  # saved with the model (JSON)
     return TwoStepResult(final, equal_time, transferred, report)
