@@ -78,6 +78,9 @@ def test_log_spaced_time_grid(demo):
     assert steps.tolist() == [100, 1000, 10000, 100000]
     np.testing.assert_allclose(times, [0.1, 1, 10, 100])
     demo["systems"]["ka3d"]["state_points"] = [sp]
+    with pytest.raises(ConfigError, match="beyond the 4 times"):  # the demo models time index 5
+        validate_config(demo)
+    del demo["systems"]["ka3d"]["models"]["time_indices"]
     validate_config(demo)
 
 

@@ -1,0 +1,136 @@
+"""GlassMLP, GlassMLP(L1), CAGE ridge and baselines on the BOTAN reference data, cross-validated.
+
+    python benchmarks/botan_models.py [--data ../shared/data/botan-ka3d-T0.44-tc07/train]
+                                      [--cache results/botan_models] [--folds 5] [--networks 4]
+                                      [--cage-sweeps 500 2000]
+
+Ten structures of KA 3D at T = 0.44, t = 4120 (~tau_alpha), 32 replicas each; label: the
+propensity R of the A particles. Inherent structures come from the workflow's quench (FIRE,
+|F_i| < 1e-8), cage states from the cage Monte Carlo (sweeps as given: the roadmap's counts
+are unknown), descriptors from the workflow's sets; all are cached under --cache.
+
+Cross-validation by structure: 5 folds of 8 training / 2 test structures; inside the 8, the
+last 2 validate (GlassMLP's early stopping, ridge's alpha), 6 train. Printed: the Pearson
+correlation on the test structures, mean +- standard error over the 10 test structures,
+next to the replica noise ceiling (split halves of the 32 replicas, Spearman-Brown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from glassdyn.analysis.metrics import noise_ceiling, pearson
+from glassdyn.config import natural_key
+from glassdyn.descriptors.cage import CageStateMonteCarlo
+from glassdyn.descriptors.sets import baseline_columns, compute_descriptor_set
+from glassdyn.io import CageState, Structure, load, save
+from glassdyn.io.importers import read_botan
+from glassdyn.labels import labels_from_ensemble
+from glassdyn.md.inherent import quench_to_inherent_structure
+from glassdyn.models import GlassMLP, GlassMLPL1, RidgeRegression, SingleDescriptor, make_sample
+from glassdyn.systems import PairPotential, get_mixture
+
+BOX = 15.05658
+SETS = ("glassmlp-prl", "cage", "baselines")
+
+
+def prepare(files, cache: Path, cage_sweeps):
+    """Per structure: labels and the three descriptor sets (cached glassdyn files)."""
+    mixture = get_mixture("kob_andersen_3d")
+    potential = PairPotential(mixture, "force_shifted")
+    cache.mkdir(parents=True, exist_ok=True)
+    out = []
+    for k, f in enumerate(files):
+        ensemble = read_botan(f, box=BOX, times=[4120.0])
+        labels = labels_from_ensemble(ensemble, mixture.sigma_matrix, seed=k)
+        structure = Structure(positions=ensemble.initial_positions, types=ensemble.types, box=ensemble.box,
+                              metadata={"temperature": 0.44, "structure_index": k})
+        states = {"structure": structure}
+        is_file = cache / f"inherent_{k:02d}.h5"
+        if not is_file.exists():
+            save(is_file, quench_to_inherent_structure(potential, structure, min_style="fire", force_tolerance=1e-8))
+        states["inherent_structure"] = load(is_file, "inherent_structure")
+        cage_file = cache / f"cage_state_{k:02d}.h5"
+        if not cage_file.exists():
+            mc = CageStateMonteCarlo(potential, 0.44, n_equilibration_sweeps=cage_sweeps[0],
+                                     n_sampling_sweeps=cage_sweeps[1], seed=k).compute(structure.positions, structure.types, structure.box)
+            save(cage_file, CageState(positions=mc.positions, types=structure.types, box=structure.box,
+                                      metadata={"sweeps": list(cage_sweeps)}))
+        states["cage_state"] = load(cage_file, "cage_state")
+        descriptors = {}
+        for name in SETS:
+            path = cache / f"descriptors_{name}_{k:02d}.h5"
+            if not path.exists():
+                save(path, compute_descriptor_set(name, states, mixture))
+            descriptors[name] = load(path, "descriptors")
+        out.append((labels, descriptors))
+        print(f"structure {k}: ready", flush=True)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="../shared/data/botan-ka3d-T0.44-tc07/train")
+    ap.add_argument("--cache", default="results/botan_models")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--networks", type=int, default=4)
+    ap.add_argument("--cage-sweeps", type=int, nargs=2, default=[500, 2000])
+    ap.add_argument("--models", nargs="+", default=["glassmlp", "glassmlp-l1", "cage-ridge", "baselines"])
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    import torch
+
+    torch.set_num_threads(1)
+    files = sorted(glob.glob(f"{args.data}/*.npz"), key=natural_key)
+    if not files:
+        raise SystemExit(f"no .npz files in {args.data}")
+    data = prepare(files, Path(args.cache), args.cage_sweeps)
+    n = len(data)
+    ceilings = [float(noise_ceiling(lab.split_half_correlation[0, 0, 0])) for lab, _ in data]
+
+    def samples(indices, set_name, columns=None):
+        return [make_sample(data[i][1][set_name], data[i][0], 0, time_index=0, columns=columns, name=str(i)) for i in indices]
+
+    makers = {
+        "glassmlp": (lambda: GlassMLP(n_networks=args.networks, seed=1), "glassmlp-prl", None),
+        "glassmlp-l1": (lambda: GlassMLPL1(n_networks=args.networks, seed=1), "glassmlp-prl", None),
+        "cage-ridge": (lambda: RidgeRegression(), "cage", None),
+    }
+    if "baselines" in args.models:
+        for column in baseline_columns(3):
+            makers[f"baseline-{column}"] = (lambda c=column: SingleDescriptor(c), "baselines", [column])
+    wanted = [m for m in makers if m in args.models or (m.startswith("baseline-") and "baselines" in args.models)]
+    folds = np.array_split(np.arange(n), args.folds)
+    scores = {m: np.full(n, np.nan) for m in wanted}
+    seconds = {m: [] for m in wanted}
+    for f, test in enumerate(folds):
+        rest = [i for i in range(n) if i not in set(test)]
+        n_val = max(1, round(0.25 * len(rest)))
+        train, validation = rest[:-n_val], rest[-n_val:]
+        for m in wanted:
+            make, set_name, columns = makers[m]
+            t = time.perf_counter()
+            model = make().fit(samples(train, set_name, columns), samples(validation, set_name, columns))
+            seconds[m].append(time.perf_counter() - t)
+            for s in samples(test, set_name, columns):
+                scores[m][int(s.name)] = pearson(s.target, model.predict(s))
+            extra = f" alpha {model.alpha_:g}" if hasattr(model, "alpha_") else ""
+            if isinstance(model, GlassMLP):
+                extra = " epochs " + "/".join(str(h["epochs"]) for h in model.history)
+            print(f"fold {f}: {m:24s} test Pearson {np.nanmean(scores[m][test]):+.3f} ({seconds[m][-1]:.0f} s{extra})", flush=True)
+    print(f"\nPearson with R (A particles, T = 0.44, t = 4120), {args.folds}-fold CV over {n} structures "
+          f"(6 train / 2 validation / 2 test per fold), mean +- standard error over the {n} test structures:")
+    for m in wanted + ["noise ceiling"]:
+        v = np.asarray(ceilings if m == "noise ceiling" else scores[m])
+        timing = f"   training {np.mean(seconds[m]):.1f} s per fold" if m in seconds else ""
+        print(f"  {m:24s} {v.mean():+.3f} +- {v.std(ddof=1) / np.sqrt(len(v)):.3f}{timing}")
+
+
+if __name__ == "__main__":
+    main()
