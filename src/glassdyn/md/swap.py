@@ -48,7 +48,7 @@ import numpy as np
 
 from glassdyn.md.simulation import Simulation
 from glassdyn.systems.potentials import PairPotential
-from glassdyn.systems.tables import PotentialTables, pair_energy
+from glassdyn.systems.tables import PotentialTables, pair_energy_reciprocal
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ def _cell_list(x, box, n_cells):
 
 
 @numba.njit(cache=True)
-def _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, cutoff2, index, dist2, pos):
-    """Write p's neighbours closer than sqrt(cutoff2) and their squared distances at ``pos``.
+def _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, cutoff2, index, dist2, inv2, pos):
+    """Write p's neighbours closer than sqrt(cutoff2), r^2 and 1 / r^2 at entry ``pos`` on.
 
     Visits the 3^d cells around p's cell (each distinct cell once, also when a dimension has
     fewer than 3 cells) and takes the minimum image, valid because L >= 2 r_c (checked by the
@@ -139,17 +139,19 @@ def _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, cutof
             if r2 < cutoff2:
                 index[pos] = k
                 dist2[pos] = r2
+                inv2[pos] = 1.0 / r2  # each entry serves several attempts and two type pairs
                 pos += 1
     return pos
 
 
 @numba.njit(cache=True)
-def _retype_energy(p, old, new, skip, types, first, last, index, dist2,
-                   form, eps, sig2, rc, rc2, e_shift, f_shift, poly):
+def _retype_energy(p, old, new, skip, types, first, last, index, dist2, inv2,
+                   form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly):
     """E(p has type ``new``) - E(p has type ``old``), summed over p's neighbours except ``skip``.
 
     p's neighbours within the largest cutoff are index[first[p]:last[p]], at squared
-    distances dist2[...]; each pair counts inside its own type-dependent cutoff.
+    distances dist2[...] (reciprocals inv2[...]); each pair counts inside its own
+    type-dependent cutoff.
     """
     c0, c2, c4 = poly[0], poly[1], poly[2]
     delta = 0.0
@@ -160,17 +162,17 @@ def _retype_energy(p, old, new, skip, types, first, last, index, dist2,
         r2 = dist2[e]
         t = types[k]
         if r2 < rc2[new, t]:
-            delta += pair_energy(r2, form, eps[new, t], sig2[new, t], rc[new, t], e_shift[new, t],
-                                 f_shift[new, t], c0, c2, c4)
+            delta += pair_energy_reciprocal(r2, inv2[e], form, eps[new, t], sig2[new, t], inv_sig2[new, t], rc[new, t],
+                                            e_shift[new, t], f_shift[new, t], c0, c2, c4)
         if r2 < rc2[old, t]:
-            delta -= pair_energy(r2, form, eps[old, t], sig2[old, t], rc[old, t], e_shift[old, t],
-                                 f_shift[old, t], c0, c2, c4)
+            delta -= pair_energy_reciprocal(r2, inv2[e], form, eps[old, t], sig2[old, t], inv_sig2[old, t], rc[old, t],
+                                            e_shift[old, t], f_shift[old, t], c0, c2, c4)
     return delta
 
 
 @numba.njit(cache=True)
 def _neighbour_pool(n, n_swap, cell_start, n_cells):
-    """Empty neighbour storage for one phase: (first, last, index, dist2).
+    """Empty neighbour storage for one phase: (first, last, index, dist2, inv2).
 
     Neighbour lists are built lazily, the first time a particle takes part in an attempt
     (positions are fixed during a phase): at most min(N, 2 n_swap) particles, each with at
@@ -185,7 +187,7 @@ def _neighbour_pool(n, n_swap, cell_start, n_cells):
     size = min(n, 2 * n_swap) * min(n, stencil * most)
     first = np.full(n, -1, dtype=np.int64)
     last = np.full(n, -1, dtype=np.int64)
-    return first, last, np.empty(size, dtype=np.int64), np.empty(size)
+    return first, last, np.empty(size, dtype=np.int64), np.empty(size), np.empty(size)
 
 
 @numba.njit(cache=True)
@@ -226,7 +228,8 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
         slot[i] = fill[a]
         fill[a] += 1
 
-    first, last, index, dist2 = _neighbour_pool(n, uniforms.shape[0], cell_start, n_cells)
+    first, last, index, dist2, inv2 = _neighbour_pool(n, uniforms.shape[0], cell_start, n_cells)
+    inv_sig2 = 1.0 / sig2
     cutoff2 = 0.0
     for a in range(n_types):
         for b in range(n_types):
@@ -252,10 +255,12 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
         for p in (i, j):
             if first[p] < 0:
                 first[p] = pos
-                pos = _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, cutoff2, index, dist2, pos)
+                pos = _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, cutoff2, index, dist2, inv2, pos)
                 last[p] = pos
-        de = _retype_energy(i, a, b, j, types, first, last, index, dist2, form, eps, sig2, rc, rc2, e_shift, f_shift, poly)
-        de += _retype_energy(j, b, a, i, types, first, last, index, dist2, form, eps, sig2, rc, rc2, e_shift, f_shift, poly)
+        de = _retype_energy(i, a, b, j, types, first, last, index, dist2, inv2,
+                            form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+        de += _retype_energy(j, b, a, i, types, first, last, index, dist2, inv2,
+                             form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
         lo, hi = min(a, b), max(a, b)
         attempts[lo, hi] += 1
         if de <= 0.0 or uniforms[m, 2] < np.exp(-beta * de):
@@ -304,15 +309,16 @@ def swap_energy_change(potential: PairPotential, positions, types, box, i: int, 
     t = PotentialTables.from_potential(potential)
     wrapped, cell, cell_start, order = _cell_list(positions, box, n_cells)
     n = len(types)
-    first, last, index, dist2 = _neighbour_pool(n, 1, cell_start, n_cells)
+    first, last, index, dist2, inv2 = _neighbour_pool(n, 1, cell_start, n_cells)
     pos = 0
     for p in (int(i), int(j)):
         first[p] = pos
-        pos = _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, t.cutoff_squared.max(), index, dist2, pos)
+        pos = _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, t.cutoff_squared.max(),
+                                  index, dist2, inv2, pos)
         last[p] = pos
     a, b = int(types[i]), int(types[j])
-    args = (types, first, last, index, dist2, t.form, t.epsilon, t.sigma_squared, t.cutoff, t.cutoff_squared,
-            t.energy_shift, t.force_shift, t.polynomial)
+    args = (types, first, last, index, dist2, inv2, t.form, t.epsilon, t.sigma_squared, 1.0 / t.sigma_squared, t.cutoff,
+            t.cutoff_squared, t.energy_shift, t.force_shift, t.polynomial)
     return float(_retype_energy(int(i), a, b, int(j), *args) + _retype_energy(int(j), b, a, int(i), *args))
 
 
