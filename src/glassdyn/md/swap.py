@@ -58,12 +58,11 @@ log = logging.getLogger(__name__)
 def _cell_list(x, box, n_cells):
     """Positions wrapped into [0, L), their cell (N, d), and the particles sorted by flat cell.
 
-    Returns (wrapped, cell, cell_start, order): particles of flat cell c are
-    order[cell_start[c]:cell_start[c + 1]]; flat = row-major index over dimensions 0..d-1.
+    Returns (wrapped, flat, cell_start, order): flat (N,) is each particle's cell, row-major
+    over dimensions 0..d-1; particles of cell c are order[cell_start[c]:cell_start[c + 1]].
     """
     n, d = x.shape
     wrapped = np.empty((n, d))
-    cell = np.empty((n, d), dtype=np.int64)
     flat = np.empty(n, dtype=np.int64)
     total = 1
     for k in range(d):
@@ -79,7 +78,6 @@ def _cell_list(x, box, n_cells):
             c = int(y * n_cells[k] / box[k])
             if c >= n_cells[k]:
                 c = n_cells[k] - 1
-            cell[i, k] = c
             f = f * n_cells[k] + c
         flat[i] = f
         cell_start[f + 1] += 1
@@ -90,39 +88,65 @@ def _cell_list(x, box, n_cells):
     for i in range(n):
         order[fill[flat[i]]] = i
         fill[flat[i]] += 1
-    return wrapped, cell, cell_start, order
+    return wrapped, flat, cell_start, order
 
 
 @numba.njit(cache=True)
-def _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, cutoff2, index, dist2, inv2, pos):
-    """Write p's neighbours closer than sqrt(cutoff2), r^2 and 1 / r^2 at entry ``pos`` on.
+def _stencils(n_cells):
+    """The distinct cells around each cell of the periodic grid: (n_total, 3^d) flat indices, -1 padded.
 
-    Visits the 3^d cells around p's cell (each distinct cell once, also when a dimension has
-    fewer than 3 cells) and takes the minimum image, valid because L >= 2 r_c (checked by the
-    caller): at most one image of a particle lies within the cutoff. Returns the next free entry.
+    Offsets -1, 0, +1 per dimension; a dimension with fewer than 3 cells lists each of its
+    cells once, so no cell is visited twice.
     """
-    d = wrapped.shape[1]
+    d = n_cells.shape[0]
+    total = 1
     n_stencil = 1
     for k in range(d):
+        total *= n_cells[k]
         n_stencil *= 3
-    for s in range(n_stencil):
-        code = s
-        f = 0
-        valid = True
-        for k in range(d):
-            m = code % 3
-            code //= 3
-            nk = n_cells[k]
-            if nk >= 3:
-                ck = (cell[p, k] + m - 1 + nk) % nk
-            elif m < nk:
-                ck = m  # fewer than 3 cells: visit each once
-            else:
-                valid = False
-                break
-            f = f * nk + ck
-        if not valid:
-            continue
+    stencils = np.full((total, n_stencil), -1, dtype=np.int64)
+    home = np.empty(d, dtype=np.int64)
+    for c in range(total):
+        rest = c
+        for k in range(d - 1, -1, -1):  # row-major, as in _cell_list
+            home[k] = rest % n_cells[k]
+            rest //= n_cells[k]
+        count = 0
+        for s in range(n_stencil):
+            code = s
+            f = 0
+            valid = True
+            for k in range(d):
+                m = code % 3
+                code //= 3
+                nk = n_cells[k]
+                if nk >= 3:
+                    ck = (home[k] + m - 1 + nk) % nk
+                elif m < nk:
+                    ck = m
+                else:
+                    valid = False
+                    break
+                f = f * nk + ck
+            if valid:
+                stencils[c, count] = f
+                count += 1
+    return stencils
+
+
+@numba.njit(cache=True)
+def _collect_neighbours(p, wrapped, box, stencil, cell_start, order, cutoff2, index, dist2, inv2, pos):
+    """Write p's neighbours closer than sqrt(cutoff2), r^2 and 1 / r^2 at entry ``pos`` on.
+
+    ``stencil``: the cells around p's cell (see :func:`_stencils`). Distances take the minimum
+    image, valid because L >= 2 r_c (checked by the caller): at most one image of a particle
+    lies within the cutoff. Returns the next free entry.
+    """
+    d = wrapped.shape[1]
+    for s in range(stencil.shape[0]):
+        f = stencil[s]
+        if f < 0:
+            break
         for q in range(cell_start[f], cell_start[f + 1]):
             k = order[q]
             if k == p:
@@ -212,6 +236,7 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
     """
     n = types.shape[0]
     wrapped, cell, cell_start, order = _cell_list(x, box, n_cells)
+    stencils = _stencils(n_cells)
     # members of each type in contiguous blocks; slot[i] = position of i in members
     count = np.zeros(n_types, dtype=np.int64)
     for i in range(n):
@@ -255,7 +280,7 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
         for p in (i, j):
             if first[p] < 0:
                 first[p] = pos
-                pos = _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, cutoff2, index, dist2, inv2, pos)
+                pos = _collect_neighbours(p, wrapped, box, stencils[cell[p]], cell_start, order, cutoff2, index, dist2, inv2, pos)
                 last[p] = pos
         de = _retype_energy(i, a, b, j, types, first, last, index, dist2, inv2,
                             form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
@@ -308,12 +333,13 @@ def swap_energy_change(potential: PairPotential, positions, types, box, i: int, 
     positions, box, n_cells = _prepare(potential, positions, types, box)
     t = PotentialTables.from_potential(potential)
     wrapped, cell, cell_start, order = _cell_list(positions, box, n_cells)
+    stencils = _stencils(n_cells)
     n = len(types)
     first, last, index, dist2, inv2 = _neighbour_pool(n, 1, cell_start, n_cells)
     pos = 0
     for p in (int(i), int(j)):
         first[p] = pos
-        pos = _collect_neighbours(p, wrapped, box, n_cells, cell, cell_start, order, t.cutoff_squared.max(),
+        pos = _collect_neighbours(p, wrapped, box, stencils[cell[p]], cell_start, order, t.cutoff_squared.max(),
                                   index, dist2, inv2, pos)
         last[p] = pos
     a, b = int(types[i]), int(types[j])
