@@ -200,3 +200,46 @@ def test_bad_inputs(ka2d, ka2d_state):
         mc.swap_types(x[:10] % 4.0, types[:10].copy(), np.array([4.0, 4.0]))
     with pytest.raises(ValueError, match="temperature"):
         SwapMonteCarlo(ka2d, 0.0)
+
+
+def test_acceptance_per_pair_matches_fix_atom_swap(ka2d, ka2d_state):
+    # Frozen positions (no integrator), swap temperature 2.0 (every pair accepts > 1 %): after our chain has equilibrated
+    # the type assignment, the acceptance of each type pair is a stationary average, the same
+    # for LAMMPS' fix atom/swap (uniform pairs within a type pair, Metropolis on the full energy).
+    x, types, box, _ = ka2d_state
+    temperature = 2.0
+    mc = SwapMonteCarlo(ka2d, temperature, n_swap=20_000, seed=6)
+    types = types.copy()
+    mc.swap_types(x, types, box)
+    mc.reset_statistics()
+    for _ in range(10):
+        mc.swap_types(x, types, box)
+    ours = mc.acceptance
+    per_fix = 300
+    with Simulation(ka2d, box, types, x) as sim:
+        for k, (a, b) in enumerate([(1, 2), (1, 3), (2, 3)]):
+            sim.command(f"fix swap{k} all atom/swap 1 {per_fix} {71 + k} {temperature} ke no types {a} {b}")
+        sim.run(1)
+        for k, (a, b) in enumerate([(0, 1), (0, 2), (1, 2)]):
+            attempts = sim._lmp.extract_fix(f"swap{k}", 0, 1, 0)
+            accepts = sim._lmp.extract_fix(f"swap{k}", 0, 1, 1)
+            assert attempts == per_fix
+            theirs = accepts / attempts
+            error = np.sqrt(ours[a, b] * (1 - ours[a, b]) / attempts)  # binomial, LAMMPS' side dominates
+            assert abs(theirs - ours[a, b]) < 4 * error + 1e-3, (a, b, theirs, ours[a, b])
+    assert np.all(ours[[0, 0, 1], [1, 2, 2]] > 0.01)  # 0.04, 0.21, 0.19
+
+
+def test_set_up_between_segments_leaves_dynamics_unchanged(ka2d, ka2d_state):
+    # A swap + MD cycle sets LAMMPS up before every MD segment; without swaps, that must give
+    # the trajectory of one long run (Nose-Hoover chain state survives the set-up).
+    x, types, box, v = ka2d_state
+    results = []
+    for segments in (1, 10):
+        with Simulation(ka2d, box, types, x, v, timestep=0.005) as sim:
+            sim.set_integrator("nvt temp 0.5 0.5 0.5")
+            for _ in range(segments):
+                sim.run(100 // segments, setup=True)
+            results.append((sim.positions(unwrapped=True), sim.velocities()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=0, atol=1e-9)
