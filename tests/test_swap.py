@@ -243,3 +243,20 @@ def test_set_up_between_segments_leaves_dynamics_unchanged(ka2d, ka2d_state):
             results.append((sim.positions(unwrapped=True), sim.velocities()))
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=0, atol=1e-9)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("mixture, form", [("kob_andersen_2d_ternary", "polynomial"), ("kob_andersen_3d", "force_shifted"),
+                                           ("kob_andersen_3d", "truncated_shifted")])
+def test_pair_energy_reciprocal_matches_potential(mixture, form):
+    from glassdyn.systems.tables import PotentialTables, pair_energy_reciprocal
+
+    pot = PairPotential(get_mixture(mixture), form)
+    t = PotentialTables.from_potential(pot)
+    c0, c2, c4 = t.polynomial
+    n = pot.mixture.n_types
+    for a, b in itertools.product(range(n), repeat=2):
+        for r in np.linspace(0.75, 0.999 * t.cutoff[a, b], 7):
+            u = pair_energy_reciprocal(r * r, 1.0 / (r * r), t.form, t.epsilon[a, b], t.sigma_squared[a, b],
+                                       1.0 / t.sigma_squared[a, b], t.cutoff[a, b], t.energy_shift[a, b],
+                                       t.force_shift[a, b], c0, c2, c4)
+            assert u == pytest.approx(float(pot.energy(r, a, b)), rel=1e-13, abs=1e-13)
