@@ -86,6 +86,11 @@ def test_energy_change_3d_small_box():
         swapped[[i, j]] = types[[j, i]]
         reference = pot.particle_energies(x, swapped, box).sum() - e0
         assert swap_energy_change(pot, x, types, box, i, j) == pytest.approx(reference, rel=1e-9, abs=1e-9)
+    # a whole phase (its neighbour storage grows: 3D lists are longer than the first guess)
+    mc = SwapMonteCarlo(pot, temperature=1.0, n_swap=3000, seed=1)
+    swapped = types.copy()
+    assert mc.swap_types(x, swapped, box) > 20
+    assert pot.particle_energies(x, swapped, box).sum() - e0 == pytest.approx(mc.energy_change, rel=1e-9, abs=1e-9)
 
 
 def test_swap_phase_energy_and_dynamics_match_fresh_lammps(ka2d, ka2d_state):

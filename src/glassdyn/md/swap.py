@@ -14,8 +14,11 @@ type-dependent cutoffs, rebuilds its neighbour lists) for every attempt: about 3
 attempts/s for KA2D with N = 1290. Exchanging the types of i and j only changes the pairs
 that involve i or j, so dE is a sum over the two neighbourhoods. Positions do not change
 during a swap phase, so the numba kernel bins them into a cell list once per phase (cells at
-least as wide as the largest cutoff: a 3^d stencil holds every interacting neighbour), and
-each attempt costs two neighbourhood sums of ~25 pairs each in 2D.
+least as wide as the largest cutoff: a 3^d stencil holds every interacting neighbour) and
+builds a particle's neighbour list (with r^2 and 1/r^2) the first time it takes part in an
+attempt; each attempt then costs two neighbourhood sums of ~23 pairs each (KA2D). About
+1 microsecond per attempt for N = 1290 with the paper's 2100 attempts per phase, list
+building included (``benchmarks/swap_speed.py``).
 
 With ``i`` of type a and ``j`` of type b:
 
@@ -195,23 +198,50 @@ def _retype_energy(p, old, new, skip, types, first, last, index, dist2, inv2,
 
 
 @numba.njit(cache=True)
-def _neighbour_pool(n, n_swap, cell_start, n_cells):
+def _neighbour_pool(n, n_touched, box, cutoff):
     """Empty neighbour storage for one phase: (first, last, index, dist2, inv2).
 
     Neighbour lists are built lazily, the first time a particle takes part in an attempt
-    (positions are fixed during a phase): at most min(N, 2 n_swap) particles, each with at
-    most the occupancy of its 3^d cells (bounded by 3^d times the fullest cell).
+    (positions are fixed during a phase), for at most ``n_touched`` particles. The entries are
+    sized for the mean number within ``cutoff`` at the mean density plus a margin; they grow
+    in :func:`_add_neighbours` when a dense region needs more.
     """
-    most = 0
-    for c in range(cell_start.shape[0] - 1):
-        most = max(most, cell_start[c + 1] - cell_start[c])
-    stencil = 1
-    for k in range(n_cells.shape[0]):
-        stencil *= min(3, n_cells[k])
-    size = min(n, 2 * n_swap) * min(n, stencil * most)
+    d = box.shape[0]
+    volume = 1.0
+    for k in range(d):
+        volume *= box[k]
+    sphere = np.pi * cutoff**2 if d == 2 else 4.0 / 3.0 * np.pi * cutoff**3
+    size = min(n, n_touched) * (int(1.25 * sphere * n / volume) + 8)
     first = np.full(n, -1, dtype=np.int64)
     last = np.full(n, -1, dtype=np.int64)
     return first, last, np.empty(size, dtype=np.int64), np.empty(size), np.empty(size)
+
+
+@numba.njit(cache=True)
+def _add_neighbours(p, wrapped, box, stencil, cell_start, order, cutoff2, first, last, index, dist2, inv2, pos):
+    """Append p's neighbour list to the storage (grown if p's cells could overflow it).
+
+    Returns (next free entry, index, dist2, inv2): the arrays are new ones after growing.
+    """
+    bound = 0
+    for s in range(stencil.shape[0]):
+        f = stencil[s]
+        if f < 0:
+            break
+        bound += cell_start[f + 1] - cell_start[f]
+    if pos + bound > index.shape[0]:
+        size = max(2 * index.shape[0], pos + bound)
+        grown_index = np.empty(size, dtype=np.int64)
+        grown_dist2 = np.empty(size)
+        grown_inv2 = np.empty(size)
+        grown_index[:pos] = index[:pos]
+        grown_dist2[:pos] = dist2[:pos]
+        grown_inv2[:pos] = inv2[:pos]
+        index, dist2, inv2 = grown_index, grown_dist2, grown_inv2
+    first[p] = pos
+    pos = _collect_neighbours(p, wrapped, box, stencil, cell_start, order, cutoff2, index, dist2, inv2, pos)
+    last[p] = pos
+    return pos, index, dist2, inv2
 
 
 @numba.njit(cache=True)
@@ -253,12 +283,12 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
         slot[i] = fill[a]
         fill[a] += 1
 
-    first, last, index, dist2, inv2 = _neighbour_pool(n, uniforms.shape[0], cell_start, n_cells)
     inv_sig2 = 1.0 / sig2
     cutoff2 = 0.0
     for a in range(n_types):
         for b in range(n_types):
             cutoff2 = max(cutoff2, rc2[a, b])
+    first, last, index, dist2, inv2 = _neighbour_pool(n, 2 * uniforms.shape[0], box, np.sqrt(cutoff2))
     pos = 0
 
     accepted = 0
@@ -279,9 +309,8 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
         b = types[j]
         for p in (i, j):
             if first[p] < 0:
-                first[p] = pos
-                pos = _collect_neighbours(p, wrapped, box, stencils[cell[p]], cell_start, order, cutoff2, index, dist2, inv2, pos)
-                last[p] = pos
+                pos, index, dist2, inv2 = _add_neighbours(p, wrapped, box, stencils[cell[p]], cell_start, order, cutoff2,
+                                                          first, last, index, dist2, inv2, pos)
         de = _retype_energy(i, a, b, j, types, first, last, index, dist2, inv2,
                             form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
         de += _retype_energy(j, b, a, i, types, first, last, index, dist2, inv2,
@@ -335,13 +364,12 @@ def swap_energy_change(potential: PairPotential, positions, types, box, i: int, 
     wrapped, cell, cell_start, order = _cell_list(positions, box, n_cells)
     stencils = _stencils(n_cells)
     n = len(types)
-    first, last, index, dist2, inv2 = _neighbour_pool(n, 1, cell_start, n_cells)
+    cutoff2 = float(t.cutoff_squared.max())
+    first, last, index, dist2, inv2 = _neighbour_pool(n, 2, box, np.sqrt(cutoff2))
     pos = 0
     for p in (int(i), int(j)):
-        first[p] = pos
-        pos = _collect_neighbours(p, wrapped, box, stencils[cell[p]], cell_start, order, t.cutoff_squared.max(),
-                                  index, dist2, inv2, pos)
-        last[p] = pos
+        pos, index, dist2, inv2 = _add_neighbours(p, wrapped, box, stencils[cell[p]], cell_start, order, cutoff2,
+                                                  first, last, index, dist2, inv2, pos)
     a, b = int(types[i]), int(types[j])
     args = (types, first, last, index, dist2, inv2, t.form, t.epsilon, t.sigma_squared, 1.0 / t.sigma_squared, t.cutoff,
             t.cutoff_squared, t.energy_shift, t.force_shift, t.polynomial)
