@@ -138,13 +138,19 @@ def test_swap_phase_energy_and_dynamics_match_fresh_lammps(ka2d, ka2d_state):
         assert np.abs(sim.positions(unwrapped=True) - xf).max() > 1e-6
 
 
-def test_swap_md_cycles_keep_composition_and_count(ka2d, ka2d_state):
+def test_swap_md_cycles_keep_composition_and_count(ka2d, ka2d_state, tmp_path):
     x, types, box, v = ka2d_state
     mc = SwapMonteCarlo(ka2d, temperature=0.5, n_swap=100, seed=4)
-    with Simulation(ka2d, box, types, x, v, timestep=0.005) as sim:
+    log_file = tmp_path / "log.lammps"
+    with Simulation(ka2d, box, types, x, v, timestep=0.005, log_file=log_file) as sim:
         sim.set_integrator("nvt temp 0.5 0.5 0.5")
         calls = []
+        size = log_file.stat().st_size
         mc.run(sim, n_cycles=5, n_md=10, progress=lambda c, n: calls.append((c, n)))
+        sim.run(0)  # the log is open again
+        text = log_file.read_text()
+        assert "glassdyn swap Monte Carlo: 5 cycles of 10 MD steps + 100 swap attempts" in text
+        assert text.count("Loop time") == 1 and log_file.stat().st_size - size < 3000  # only run(0) logged
         assert sim.current_step == 50
         assert calls[-1] == (5, 5)
         assert np.array_equal(np.bincount(sim.types), np.bincount(types))

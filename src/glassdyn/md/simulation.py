@@ -6,6 +6,7 @@ errors, units, atom ordering (by particle index) and 2D handling live in one pla
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 from pathlib import Path
@@ -170,6 +171,23 @@ class Simulation:
 
     def __exit__(self, *exc):
         self.close()
+
+    @contextlib.contextmanager
+    def log_paused(self):
+        """No LAMMPS log inside the block; the log file is appended to again afterwards.
+
+        For loops of many short runs (swap + MD cycles), each of which would otherwise write
+        its set-up and thermo lines (about 650 bytes per run). LAMMPS errors still reach the
+        :class:`LammpsError` message.
+        """
+        if not self.log_file:
+            yield
+            return
+        self.command("log none")
+        try:
+            yield
+        finally:
+            self.command(f"log {self.log_file} append")
 
     def set_integrator(self, style: str) -> None:
         """(Re)define the integrating fix, e.g. ``"nve"`` or ``"nvt temp 0.5 0.5 0.1"``.

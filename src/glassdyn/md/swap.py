@@ -458,16 +458,25 @@ class SwapMonteCarlo:
         """``n_cycles`` times: ``n_md`` MD steps with the integrator of ``sim``, then one swap phase.
 
         The integrator (paper: Nose-Hoover NVT at T, dt = 0.01) is set by the caller. The first
-        MD segment does LAMMPS' full set-up; later ones skip it unless types changed.
+        MD segment does LAMMPS' full set-up; later ones skip it unless types changed. The LAMMPS
+        log is paused during the cycles and gets one summary line after them.
         ``progress(cycle, n_cycles)`` is called after each cycle when given.
         """
         if n_cycles < 0 or n_md < 1:
             raise ValueError("need n_cycles >= 0 and n_md >= 1")
-        for cycle in range(n_cycles):
-            sim.run(n_md, setup=cycle == 0)
-            self.swap_phase(sim)
-            if progress is not None:
-                progress(cycle + 1, n_cycles)
+        attempts, accepts = int(self.attempts.sum()), int(self.accepts.sum())
+        # every cycle is a LAMMPS run: its log lines would add ~650 bytes per cycle
+        with sim.log_paused():
+            for cycle in range(n_cycles):
+                sim.run(n_md, setup=cycle == 0)
+                self.swap_phase(sim)
+                if progress is not None:
+                    progress(cycle + 1, n_cycles)
+        attempts, accepts = int(self.attempts.sum()) - attempts, int(self.accepts.sum()) - accepts
+        note = (f"glassdyn swap Monte Carlo: {n_cycles} cycles of {n_md} MD steps + {self.n_swap} swap attempts "
+                f"at T = {self.temperature:g}, {accepts} of {attempts} swaps accepted, step {sim.current_step}")
+        sim.command(f'print "{note}"')
+        log.debug(note)
 
     # -- statistics --------------------------------------------------------------------------
     @property
