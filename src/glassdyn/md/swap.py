@@ -34,8 +34,8 @@ next :meth:`Simulation.run` do LAMMPS' full set-up (``run N pre yes``): neighbou
 rebuilt with the new type pairs' cutoffs, ghost atoms (which carry copies of the types and
 are only refreshed when LAMMPS re-neighbours) get the new types, and the forces of the new
 types are computed before the first half-step. Without it, forces would be wrong near the
-swapped particles (``tests/test_swap.py`` checks both). The cost is one set-up per cycle
-(roughly two MD steps' worth; see ``benchmarks/swap_speed.py``).
+swapped particles (``tests/test_swap.py`` checks both). The cost is one set-up per cycle,
+about two MD steps' worth with ``pair_style lepton`` (``benchmarks/swap_speed.py``).
 
 Units: lengths sigma_11, energies and temperature epsilon_11 (k_B = 1). Types are 0-based.
 """
@@ -263,6 +263,8 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
     type assignments at fixed positions (and, with positions and momenta untouched, with
     respect to the canonical distribution of the whole system). Conditioned on the type pair
     {a, b}, the pair is uniform over the N_a N_b candidates, as in ``fix atom/swap types a b``.
+    Every attempt leaves the canonical distribution stationary, hence so do a phase and its
+    alternation with (thermostatted) MD.
     """
     n = types.shape[0]
     wrapped, cell, cell_start, order = _cell_list(x, box, n_cells)
@@ -398,6 +400,11 @@ class SwapMonteCarlo:
             raise ValueError(f"temperature must be positive, got {temperature}")
         if n_swap < 0:
             raise ValueError(f"n_swap must be >= 0, got {n_swap}")
+        masses = potential.mixture.mass_array
+        if not np.all(masses == masses[0]):
+            # exchanging unequal masses changes the kinetic energy: the move would need rescaled
+            # velocities in its acceptance, which this implementation does not do
+            raise ValueError(f"swap Monte Carlo needs equal masses, {potential.mixture.name} has {masses}")
         self.potential = potential
         self.temperature = float(temperature)
         self.n_swap = int(n_swap)
