@@ -340,7 +340,8 @@ def _prepare(potential: PairPotential, positions, types, box):
     positions = np.ascontiguousarray(positions, dtype=np.float64)
     box = np.ascontiguousarray(box, dtype=np.float64).reshape(-1)
     if positions.ndim != 2 or positions.shape[1] != len(box) or len(box) != m.dimension:
-        raise ValueError(f"positions must be (N, {m.dimension}) with box ({m.dimension},); got {positions.shape}, {box.shape}")
+        raise ValueError(f"positions must be (N, {m.dimension}) with box ({m.dimension},); "
+                         f"got {positions.shape}, {box.shape}")
     if len(types) != len(positions):
         raise ValueError(f"types has {len(types)} entries for {len(positions)} particles")
     if len(types) and (np.min(types) < 0 or np.max(types) >= m.n_types):
@@ -349,7 +350,8 @@ def _prepare(potential: PairPotential, positions, types, box):
         raise ValueError("positions must be finite")
     max_cutoff = potential.max_cutoff
     if np.any(box < 2.0 * max_cutoff):
-        raise ValueError(f"swap kernel uses the minimum image: box {box} must be at least 2 x the largest cutoff {max_cutoff}")
+        raise ValueError(f"swap kernel uses the minimum image: box {box} must be at least 2 x the largest "
+                         f"cutoff {max_cutoff}")
     # cells at least as wide as the largest cutoff, so the 3^d stencil holds every neighbour
     n_cells = np.maximum(1, np.floor(box / max_cutoff)).astype(np.int64)
     return positions, box, n_cells
