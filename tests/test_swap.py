@@ -295,5 +295,5 @@ def test_swap_md_mean_energy_equals_plain_md(ka2d, ka2d_state):
     blocks = {k: s.reshape(10, -1).mean(axis=1) for k, s in series.items()}
     error = np.sqrt(sum(b.var(ddof=1) / len(b) for b in blocks.values()))
     difference = series["swap"].mean() - series["md"].mean()
-    # seen: -1.866 (MD) against -1.872 (swap), error 0.009; a wrong sign of dE biases by >> 0.05
+    # seen: -1.866 (MD) against -1.872 (swap), combined block error 0.009
     assert abs(difference) < 4 * error + 2e-3, (difference, error)
