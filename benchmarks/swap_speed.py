@@ -170,7 +170,17 @@ def main():
           f"types, forces) and the run restart {1e3 * (t_cycle - t_md - t_phase):.2f} ms")
     print(f"  with fix atom/swap the cycle costs    {(lammps_bare + N_SWAP * lammps_per_attempt) / t_md:8.0f}x")
     rates = {k: f"{acceptance[int(k[0]) - 1, int(k[1]) - 1]:.4f}" for k in ("12", "13", "23")}
-    print(f"acceptance per type pair, ours ({stats['swap_attempts']} attempts): {rates}")
+    print(f"acceptance per type pair, ours over all timed cycles ({stats['swap_attempts']} attempts): {rates}")
+    # fix atom/swap made one phase on the prepared state: compare with our first phase there
+    first = []
+    for seed in range(20):
+        one = SwapMonteCarlo(pot, T, N_SWAP, seed=100 + seed)
+        one.swap_types(x, types.copy(), box)
+        first.append(one.acceptance)
+    first = np.asarray(first)
+    print("acceptance per type pair, ours on the prepared state (one phase, 20 seeds, mean +- sd): "
+          + str({f"{a + 1}{b + 1}": f"{first[:, a, b].mean():.4f} +- {first[:, a, b].std():.4f}"
+                 for a, b in ((0, 1), (0, 2), (1, 2))}))
     print("acceptance per type pair, fix atom/swap: "
           + str({k: f"{acc / att:.4f} ({acc}/{att})" if att else "n/a" for k, (att, acc) in lammps_counts.items()}))
 

@@ -297,3 +297,21 @@ def test_swap_md_mean_energy_equals_plain_md(ka2d, ka2d_state):
     difference = series["swap"].mean() - series["md"].mean()
     # seen: -1.866 (MD) against -1.872 (swap), combined block error 0.009
     assert abs(difference) < 4 * error + 2e-3, (difference, error)
+
+
+def test_first_attempt_acceptance_is_the_exact_pair_average(ka2d, ka2d_state):
+    # From one state, the acceptance of a single attempt on type pair {a, b} must be the
+    # average of min(1, exp(-dE / T)) over all N_a N_b pairs (uniform proposal within a pair).
+    x, types, box, _ = ka2d_state
+    temperature = 0.5
+    exact = {}
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        de = np.array([swap_energy_change(ka2d, x, types, box, i, j)
+                       for i in np.flatnonzero(types == a) for j in np.flatnonzero(types == b)])
+        exact[a, b] = np.minimum(1.0, np.exp(-de / temperature)).mean()
+    mc = SwapMonteCarlo(ka2d, temperature, n_swap=1, seed=13)
+    for _ in range(30_000):
+        mc.swap_types(x, types.copy(), box)
+    for (a, b), p in exact.items():
+        n = mc.attempts[a, b]
+        assert abs(mc.accepts[a, b] / n - p) < 4 * np.sqrt(p * (1 - p) / n) + 1e-4, (a, b, mc.accepts[a, b] / n, p)
