@@ -63,77 +63,18 @@ import numpy as np
 
 from glassdyn.descriptors.neighbours import pair_list
 from glassdyn.systems.potentials import PairPotential
+# the potential tables and U(r) live in glassdyn.systems.tables (shared with swap Monte Carlo);
+# re-exported here under their former names
+from glassdyn.systems.tables import FORM_CODES, PotentialTables  # noqa: F401
+from glassdyn.systems.tables import pair_energy as _pair_energy
 
 logger = logging.getLogger(__name__)
-
-#: form codes of the numba kernel (branches of :func:`_pair_energy`)
-FORM_CODES = {"force_shifted": 0, "truncated_shifted": 1, "polynomial": 2}
 
 #: random numbers drawn per block of sweeps (bounds the memory of the random buffers)
 _RANDOM_BLOCK = 1 << 21
 
 
-# -- potential --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PotentialTables:
-    """A :class:`PairPotential` as plain arrays for the numba kernels.
-
-    form : :data:`FORM_CODES` of the potential form
-    epsilon, sigma_squared, cutoff, cutoff_squared : (n_types, n_types)
-    energy_shift : u_LJ(r_c) per type pair (force_shifted, truncated_shifted)
-    force_shift : -u_LJ'(r_c) per type pair (force_shifted)
-    polynomial : (C0, C2, C4) of the polynomial smoothing
-    """
-
-    form: int
-    epsilon: np.ndarray
-    sigma_squared: np.ndarray
-    cutoff: np.ndarray
-    cutoff_squared: np.ndarray
-    energy_shift: np.ndarray
-    force_shift: np.ndarray
-    polynomial: np.ndarray
-
-    @classmethod
-    def from_potential(cls, potential: PairPotential) -> "PotentialTables":
-        m = potential.mixture
-        eps, sig, rc = m.epsilon_matrix, m.sigma_matrix, m.cutoff_matrix
-        sr6 = (sig / rc) ** 6
-        return cls(
-            form=FORM_CODES[potential.form],
-            epsilon=np.ascontiguousarray(eps),
-            sigma_squared=np.ascontiguousarray(sig**2),
-            cutoff=np.ascontiguousarray(rc),
-            cutoff_squared=np.ascontiguousarray(rc**2),
-            energy_shift=np.ascontiguousarray(4.0 * eps * (sr6 * sr6 - sr6)),
-            force_shift=np.ascontiguousarray(24.0 * eps * (2.0 * sr6 * sr6 - sr6) / rc),
-            polynomial=np.asarray(m.polynomial, dtype=np.float64),
-        )
-
-    def arrays(self) -> tuple:
-        return (self.form, self.epsilon, self.sigma_squared, self.cutoff, self.cutoff_squared,
-                self.energy_shift, self.force_shift, self.polynomial)
-
-
-@numba.njit(cache=True)
-def _pair_energy(r2, form, eps, sig2, rc, e_shift, f_shift, c0, c2, c4):
-    """U(r) of the three forms (see glassdyn.systems.potentials) inside the cutoff.
-
-    Scalar arguments (not the tables) so that LLVM inlines it into the neighbour loop.
-    """
-    s2 = sig2 / r2
-    s6 = s2 * s2 * s2
-    u = 4.0 * eps * (s6 * s6 - s6)
-    if form == 0:  # force_shifted
-        u += -e_shift + (np.sqrt(r2) - rc) * f_shift
-    elif form == 1:  # truncated_shifted
-        u -= e_shift
-    else:  # polynomial
-        x2 = r2 / sig2
-        u += 4.0 * eps * (c0 + c2 * x2 + c4 * x2 * x2)
-    return u
-
-
+# -- Monte Carlo kernels -------------------------------------------------------------------
 @numba.njit(cache=True)
 def _energy_change(i, trial, x, types, start, nbr, shift, form, eps, sig2, rc, rc2, e_shift, f_shift, poly):
     """E_i(trial) - E_i(x_i): one pass over i's neighbours for both positions."""

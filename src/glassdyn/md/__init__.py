@@ -1,9 +1,10 @@
-"""Molecular dynamics with LAMMPS: equilibration, isoconfigurational ensembles, inherent structures."""
+"""Molecular dynamics with LAMMPS: equilibration, swap Monte Carlo, isoconfigurational ensembles, inherent structures."""
 
 from glassdyn.md.equilibrate import EquilibrationProtocol, continue_equilibration, equilibrate_from_scratch
 from glassdyn.md.inherent import QuenchError, quench_to_inherent_structure
 from glassdyn.md.isoconfigurational import run_isoconfigurational
 from glassdyn.md.simulation import LammpsError, Simulation
+from glassdyn.md.swap import SwapMonteCarlo
 from glassdyn.md.velocities import maxwell_boltzmann_velocities
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "LammpsError",
     "QuenchError",
     "Simulation",
+    "SwapMonteCarlo",
     "continue_equilibration",
     "equilibrate_from_scratch",
     "maxwell_boltzmann_velocities",

@@ -6,6 +6,7 @@ errors, units, atom ordering (by particle index) and 2D handling live in one pla
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 from pathlib import Path
@@ -79,6 +80,9 @@ class Simulation:
             raise ValueError("positions contain NaN or inf")
         self.timestep = float(timestep)
         self.log_file = str(log_file) if log_file else None
+        # set when the state changed in a way that LAMMPS' neighbour lists, ghost atoms and
+        # forces do not follow on their own (types); the next run() then sets up in full
+        self._setup_pending = False
 
         lammps = lammps_module()
         first_log = "none" if log_append or not self.log_file else self.log_file
@@ -168,6 +172,23 @@ class Simulation:
     def __exit__(self, *exc):
         self.close()
 
+    @contextlib.contextmanager
+    def log_paused(self):
+        """No LAMMPS log inside the block; the log file is appended to again afterwards.
+
+        For loops of many short runs (swap + MD cycles), each of which would otherwise write
+        its set-up and thermo lines (about 650 bytes per run). LAMMPS errors still reach the
+        :class:`LammpsError` message.
+        """
+        if not self.log_file:
+            yield
+            return
+        self.command("log none")
+        try:
+            yield
+        finally:
+            self.command(f"log {self.log_file} append")
+
     def set_integrator(self, style: str) -> None:
         """(Re)define the integrating fix, e.g. ``"nve"`` or ``"nvt temp 0.5 0.5 0.1"``.
 
@@ -183,11 +204,16 @@ class Simulation:
 
         ``setup=False`` skips LAMMPS' set-up phase (``pre no``); valid only when nothing
         was changed since the previous run (used between segments of one trajectory).
+        After :meth:`set_types` the set-up is done anyway: it rebuilds the neighbour lists
+        (whose cutoffs depend on the types) and the ghost atoms (which carry copies of the
+        types), and recomputes the forces the first half-step uses.
         """
         steps = int(steps)
         if steps < 0:
             raise ValueError("steps must be >= 0")
+        setup = setup or self._setup_pending
         self.command(f"run {steps} pre {'yes' if setup else 'no'} post no")
+        self._setup_pending = False
 
     @property
     def current_step(self) -> int:
@@ -243,15 +269,35 @@ class Simulation:
         self._scatter("x", self._to3(wrapped), 1)
         self.command("set group all image 0 0 0")
 
+    def set_types(self, types) -> None:
+        """Replace the 0-based particle types, shape (N,); composition and masses may change.
+
+        LAMMPS' neighbour lists, ghost atoms and forces still belong to the old types: the
+        next :meth:`run` (also with ``setup=False``) sets up in full first, and
+        :meth:`forces` is stale until then.
+        """
+        types = np.asarray(types, dtype=np.int64)
+        if types.shape != (self.n_particles,):
+            raise ValueError(f"types must have shape ({self.n_particles},), got {types.shape}")
+        if types.min() < 0 or types.max() >= self.mixture.n_types:
+            raise ValueError(f"types must lie in 0..{self.mixture.n_types - 1}")
+        self._scatter("type", types + 1, 0)
+        self.types = types.copy()
+        self._setup_pending = True
+
+    def lammps_types(self) -> np.ndarray:
+        """0-based types as LAMMPS holds them, shape (N,) (for checks; :attr:`types` mirrors them)."""
+        return self._gather("type", 0, 1)[:, 0].astype(np.int64) - 1
+
     def set_velocities(self, velocities) -> None:
         self._scatter("v", self._to3(velocities), 1)
 
     def particle_energies(self) -> np.ndarray:
         """Per-particle potential energy E_i = 1/2 sum_j U(r_ij) of the current positions, shape (N,)."""
-        self.command("run 0 post no")
+        self.run(0)
         return self._gather("c_glassdyn_peatom", 1, 1)[:, 0]
 
     def potential_energy(self) -> float:
         """Potential energy per particle of the current positions."""
-        self.command("run 0 post no")
+        self.run(0)
         return self.thermo("pe")
