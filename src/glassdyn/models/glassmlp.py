@@ -331,7 +331,9 @@ class GlassMLP(PropensityModel):
         self.network.load_state(state)
 
     def describe(self) -> dict:
-        return {"history": self.history,
+        # wall times stay out of the file: same inputs and seed give the same bytes
+        history = [{k: v for k, v in h.items() if k != "seconds"} for h in self.history]
+        return {"history": history,
                 "parameters_per_network": self.network.n_parameters_per_network() if self.network else None}
 
 

@@ -618,7 +618,9 @@ class TGlassMLP(PropensityModel):
         return {"mlp1": n.mlp1, "bottleneck": n.bottleneck, "mlp2": n.mlp2, "head": n.head}
 
     def describe(self) -> dict:
-        return {"history": self.history, "active_networks": np.nonzero(self.active)[0].tolist(),
+        # wall times stay out of the file: same inputs and seed give the same bytes
+        history = [{k: v for k, v in h.items() if k != "seconds"} for h in self.history]
+        return {"history": history, "active_networks": np.nonzero(self.active)[0].tolist(),
                 "parameters_per_network": self.network.n_parameters_per_network() if self.network else None}
 
 
