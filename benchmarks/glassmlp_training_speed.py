@@ -21,11 +21,10 @@ import time
 import numpy as np
 
 
-def synthetic(n_structures, n_particles, n_columns, rng, box=32.896):
+def synthetic(n_structures, n_particles, n_columns, rng, mixing, box=32.896):
     from glassdyn.models import Sample
 
     out = []
-    mixing = rng.normal(size=(16, n_columns)) / 4.0
     for k in range(n_structures):
         latent = rng.normal(size=(n_particles, 16))
         x = (latent @ mixing + 0.3 * rng.normal(size=(n_particles, n_columns))).astype(np.float32)
@@ -51,9 +50,10 @@ def main():
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
-    train = synthetic(args.structures, args.particles, args.columns, rng)
-    validation = synthetic(args.structures, args.particles, args.columns, rng)
-    test = synthetic(10, args.particles, args.columns, rng)
+    mixing = rng.normal(size=(16, args.columns)) / 4.0  # one "physics" for all sets
+    train = synthetic(args.structures, args.particles, args.columns, rng, mixing)
+    validation = synthetic(args.structures, args.particles, args.columns, rng, mixing)
+    test = synthetic(10, args.particles, args.columns, rng, mixing)
     print(f"GlassMLP, {args.structures} training + {args.structures} validation structures x {args.particles} particles, "
           f"{args.columns} columns, {args.threads} threads, device {args.device}")
     for n_networks in args.networks:
