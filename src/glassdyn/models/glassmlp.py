@@ -192,6 +192,63 @@ class _Batch:
         return loss
 
 
+def train_phases(network, phases, batches, val_batches, batch_loss, n_networks: int, rng, name: str) -> list[dict]:
+    """Run a phase schedule on a batched ensemble; returns one history record per phase.
+
+    batch_loss(batch, phase) -> (E,) loss of every network on one batch. Each phase gets a
+    fresh Adam at its learning rate and one step per batch in a random order per epoch.
+    Early stopping is per network (the networks are independent): a network stops when its
+    monitored loss (validation, else training) has not improved for ``patience`` epochs, and
+    every network gets back its best state of the phase when the phase ends.
+    """
+    torch = _torch()
+
+    def mean_loss(group, phase):
+        with torch.no_grad():
+            return torch.stack([batch_loss(b, phase) for b in group]).mean(0).cpu()
+
+    if any(p.patience for p in phases) and not val_batches:
+        log.warning("%s: no validation structures: early stopping monitors the training loss", name)
+    monitor = val_batches or batches
+    history = []
+    for number, phase in enumerate(phases, 1):
+        start = time.perf_counter()
+        optimizer = torch.optim.Adam(network.parameters(), lr=phase.learning_rate)
+        best = torch.full((n_networks,), float("inf"))
+        best_state = network.state()
+        waiting = torch.zeros(n_networks, dtype=torch.long)
+        stopped = torch.zeros(n_networks, dtype=torch.bool)
+        epochs_run = 0
+        for epoch in range(phase.epochs):
+            for k in rng.permutation(len(batches)):
+                optimizer.zero_grad(set_to_none=True)
+                batch_loss(batches[k], phase).sum().backward()
+                optimizer.step()
+            epochs_run = epoch + 1
+            if phase.patience is None:
+                continue
+            current = mean_loss(monitor, phase)
+            improved = (current < best) & ~stopped
+            best = torch.where(improved, current, best)
+            waiting = torch.where(improved, 0, waiting + (~stopped).long())
+            if improved.any():
+                for b, n in zip(best_state, network.state()):
+                    b[improved] = n[improved]
+            stopped |= waiting >= phase.patience
+            if stopped.all():
+                break
+        if phase.patience is not None:
+            network.load_state(best_state)
+        record = {"phase": number, "epochs": epochs_run, "seconds": round(time.perf_counter() - start, 2),
+                  "train_loss": mean_loss(batches, phase).tolist()}
+        if val_batches:
+            record["validation_loss"] = mean_loss(val_batches, phase).tolist()
+        history.append(record)
+        log.info("%s phase %d: %d epochs in %.1f s, loss train %s validation %s", name, number, epochs_run,
+                 record["seconds"], np.round(record["train_loss"], 4), np.round(record.get("validation_loss", []), 4))
+    return history
+
+
 @register_model
 class GlassMLP(PropensityModel):
     """GlassMLP: bottleneck MLP per type, label and time (see module docstring).
@@ -239,7 +296,6 @@ class GlassMLP(PropensityModel):
         self.network = EnsembleMLP(self.layer_sizes(n_features), self.n_networks, seed=self.seed, device=self._device())
 
     def fit(self, train, validation=None) -> GlassMLP:
-        torch = _torch()
         train, validation = list(train), list(validation or [])
         if not train:
             raise ValueError("GlassMLP needs at least one training structure")
@@ -254,54 +310,10 @@ class GlassMLP(PropensityModel):
             if n_bytes <= self.kernel_memory_gib * 2**30:
                 for b in batches + val_batches:
                     b.keep_kernel()
-        if any(p.patience for p in self.phases) and not val_batches:
-            log.warning("no validation structures: early stopping monitors the training loss")
-        monitor = val_batches or batches
-        rng = np.random.default_rng(self.seed)
-        self.history = []
-        for number, phase in enumerate(self.phases, 1):
-            start = time.perf_counter()
-            optimizer = torch.optim.Adam(self.network.parameters(), lr=phase.learning_rate)
-            best = torch.full((self.n_networks,), float("inf"))
-            best_state = self.network.state()
-            waiting = torch.zeros(self.n_networks, dtype=torch.long)
-            stopped = torch.zeros(self.n_networks, dtype=torch.bool)
-            epochs_run = 0
-            for epoch in range(phase.epochs):
-                for k in rng.permutation(len(batches)):
-                    optimizer.zero_grad(set_to_none=True)
-                    batch = batches[k]
-                    batch.loss(self.network(batch.x), phase).sum().backward()
-                    optimizer.step()
-                epochs_run = epoch + 1
-                if phase.patience is None:
-                    continue
-                current = self._mean_loss(monitor, phase)
-                improved = (current < best) & ~stopped
-                best = torch.where(improved, current, best)
-                waiting = torch.where(improved, 0, waiting + (~stopped).long())
-                if improved.any():
-                    now = self.network.state()
-                    for b, n in zip(best_state, now):
-                        b[improved] = n[improved]
-                stopped |= waiting >= phase.patience
-                if stopped.all():
-                    break
-            if phase.patience is not None:
-                self.network.load_state(best_state)
-            record = {"phase": number, "epochs": epochs_run, "seconds": round(time.perf_counter() - start, 2),
-                      "train_loss": self._mean_loss(batches, phase).tolist()}
-            if val_batches:
-                record["validation_loss"] = self._mean_loss(val_batches, phase).tolist()
-            self.history.append(record)
-            log.info("GlassMLP phase %d: %d epochs in %.1f s, loss train %s validation %s", number, epochs_run,
-                     record["seconds"], np.round(record["train_loss"], 4), np.round(record.get("validation_loss", []), 4))
+        self.history = train_phases(self.network, self.phases, batches, val_batches,
+                                    lambda b, phase: b.loss(self.network(b.x), phase),
+                                    self.n_networks, np.random.default_rng(self.seed), "GlassMLP")
         return self
-
-    def _mean_loss(self, batches, phase):
-        torch = _torch()
-        with torch.no_grad():
-            return torch.stack([b.loss(self.network(b.x), phase) for b in batches]).mean(0).cpu()
 
     def predict_networks(self, sample) -> np.ndarray:
         """(E, n) predictions of every network of the ensemble."""

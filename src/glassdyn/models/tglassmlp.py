@@ -66,14 +66,13 @@ import dataclasses
 import hashlib
 import logging
 import re
-import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from glassdyn.models.base import PropensityModel, Standardizer, register_model
 from glassdyn.models.data import Sample
-from glassdyn.models.glassmlp import EnsembleMLP, TrainingPhase, _Batch, _torch
+from glassdyn.models.glassmlp import EnsembleMLP, TrainingPhase, _Batch, _torch, train_phases
 
 log = logging.getLogger(__name__)
 
@@ -360,7 +359,6 @@ class TGlassMLP(PropensityModel):
         """Train on samples of many state points (each with a temperature in its state, and a
         time or a state-point ``mean_label``); validation samples are only monitored, or
         used for early stopping in phases with a patience."""
-        torch = _torch()
         train, validation = list(train), list(validation or [])
         if not train:
             raise ValueError("TGlassMLP needs at least one training sample")
@@ -382,51 +380,12 @@ class TGlassMLP(PropensityModel):
                    for s, t, c in zip(train, train_t, train_c)]
         val_batches = [self._batch(s, t, c, device, needs_kernel, kernels, features)
                        for s, t, c in zip(validation, val_t, val_c)]
-        if any(p.patience for p in self.phases) and not val_batches:
-            log.warning("no validation samples: early stopping monitors the training loss")
-        monitor = val_batches or batches
-        rng = np.random.default_rng(self.seed)
-        self.history = []
-        for number, phase in enumerate(self.phases, 1):
-            start = time.perf_counter()
-            optimizer = torch.optim.Adam(self.network.parameters(), lr=phase.learning_rate)
-            best = torch.full((self.n_networks,), float("inf"))
-            best_state = self.network.state()
-            waiting = torch.zeros(self.n_networks, dtype=torch.long)
-            stopped = torch.zeros(self.n_networks, dtype=torch.bool)
-            epochs_run = 0
-            for epoch in range(phase.epochs):
-                # batches of all state points in one random order: the network sees them mixed
-                for k in rng.permutation(len(batches)):
-                    optimizer.zero_grad(set_to_none=True)
-                    batch = batches[k]
-                    self._loss(batch, self.network(batch.x, batch.s), phase).sum().backward()
-                    optimizer.step()
-                epochs_run = epoch + 1
-                if phase.patience is None:
-                    continue
-                # per-network early stopping, as GlassMLP: networks are independent
-                current = self._mean_loss(monitor, phase)
-                improved = (current < best) & ~stopped
-                best = torch.where(improved, current, best)
-                waiting = torch.where(improved, 0, waiting + (~stopped).long())
-                if improved.any():
-                    for b, n in zip(best_state, self.network.state()):
-                        b[improved] = n[improved]
-                stopped |= waiting >= phase.patience
-                if stopped.all():
-                    break
-            if phase.patience is not None:
-                self.network.load_state(best_state)
-            record = {"phase": number, "loss": phase.loss, "epochs": epochs_run,
-                      "seconds": round(time.perf_counter() - start, 2),
-                      "train_loss": self._mean_loss(batches, phase).tolist()}
-            if val_batches:
-                record["validation_loss"] = self._mean_loss(val_batches, phase).tolist()
-            self.history.append(record)
-            log.info("tGlassMLP phase %d (%s): %d epochs in %.1f s, loss train %s validation %s", number, phase.loss,
-                     epochs_run, record["seconds"], np.round(record["train_loss"], 4),
-                     np.round(record.get("validation_loss", []), 4))
+        # batches of all state points in one random order: the network sees them mixed
+        self.history = train_phases(self.network, self.phases, batches, val_batches,
+                                    lambda b, phase: self._loss(b, self.network(b.x, b.s), phase),
+                                    self.n_networks, np.random.default_rng(self.seed), "tGlassMLP")
+        for record, phase in zip(self.history, self.phases):
+            record["loss"] = phase.loss
         return self
 
     @staticmethod
@@ -455,11 +414,6 @@ class TGlassMLP(PropensityModel):
         if phase.loss == "mse":
             return ((prediction - batch.y) ** 2).mean(-1)
         return batch.loss(prediction, phase)
-
-    def _mean_loss(self, batches, phase):
-        torch = _torch()
-        with torch.no_grad():
-            return torch.stack([self._loss(b, self.network(b.x, b.s), phase) for b in batches]).mean(0).cpu()
 
     # --------------------------------------------------------------------------- prediction
     def resolve_state(self, sample, state=None) -> tuple[float, float]:
