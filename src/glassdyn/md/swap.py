@@ -35,7 +35,7 @@ rebuilt with the new type pairs' cutoffs, ghost atoms (which carry copies of the
 are only refreshed when LAMMPS re-neighbours) get the new types, and the forces of the new
 types are computed before the first half-step. Without it, forces would be wrong near the
 swapped particles (``tests/test_swap.py`` checks both). The cost is one set-up per cycle,
-about two MD steps' worth with ``pair_style lepton`` (``benchmarks/swap_speed.py``).
+about two MD steps' worth (``benchmarks/swap_speed.py``).
 
 Units: lengths sigma_11, energies and temperature epsilon_11 (k_B = 1). Types are 0-based.
 """

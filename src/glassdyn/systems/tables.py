@@ -27,7 +27,8 @@ class PotentialTables:
 
     form : :data:`FORM_CODES` of the potential form
     epsilon, sigma_squared, cutoff, cutoff_squared : (n_types, n_types)
-    energy_shift : u_LJ(r_c) per type pair (force_shifted, truncated_shifted)
+    energy_shift : U(r_c) of the unshifted form per type pair: u_LJ(r_c) (force_shifted,
+        truncated_shifted), the residual of the printed C0 (polynomial, ~1e-9)
     force_shift : -u_LJ'(r_c) per type pair (force_shifted)
     polynomial : (C0, C2, C4) of the polynomial smoothing
     """
@@ -46,13 +47,16 @@ class PotentialTables:
         m = potential.mixture
         eps, sig, rc = m.epsilon_matrix, m.sigma_matrix, m.cutoff_matrix
         sr6 = (sig / rc) ** 6
+        shift = 4.0 * eps * (sr6 * sr6 - sr6)
+        if potential.form == "polynomial":
+            shift = potential.polynomial_residual()
         return cls(
             form=FORM_CODES[potential.form],
             epsilon=np.ascontiguousarray(eps),
             sigma_squared=np.ascontiguousarray(sig**2),
             cutoff=np.ascontiguousarray(rc),
             cutoff_squared=np.ascontiguousarray(rc**2),
-            energy_shift=np.ascontiguousarray(4.0 * eps * (sr6 * sr6 - sr6)),
+            energy_shift=np.ascontiguousarray(shift),
             force_shift=np.ascontiguousarray(24.0 * eps * (2.0 * sr6 * sr6 - sr6) / rc),
             polynomial=np.asarray(m.polynomial, dtype=np.float64),
         )
@@ -77,7 +81,7 @@ def pair_energy(r2, form, eps, sig2, rc, e_shift, f_shift, c0, c2, c4):
         u -= e_shift
     else:  # polynomial
         x2 = r2 / sig2
-        u += 4.0 * eps * (c0 + c2 * x2 + c4 * x2 * x2)
+        u += 4.0 * eps * (c0 + c2 * x2 + c4 * x2 * x2) - e_shift
     return u
 
 
@@ -97,5 +101,5 @@ def pair_energy_reciprocal(r2, inv_r2, form, eps, sig2, inv_sig2, rc, e_shift, f
         u -= e_shift
     else:  # polynomial
         x2 = r2 * inv_sig2
-        u += 4.0 * eps * (c0 + c2 * x2 + c4 * x2 * x2)
+        u += 4.0 * eps * (c0 + c2 * x2 + c4 * x2 * x2) - e_shift
     return u
