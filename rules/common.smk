@@ -129,12 +129,13 @@ def source_data_file(wildcards):
 
 
 def previous_structure(wildcards):
-    """single_run mode: structure k continues structure k-1 of the same long trajectory."""
-    system = system_config(wildcards)
+    """single_run and swap modes: structure k continues structure k - n_chains (same chain)."""
+    eq = system_config(wildcards)["equilibration"]
     index = int(wildcards.structure)
-    if system["equilibration"]["mode"] == "single_run" and index > 0:
+    if eq["mode"] in ("single_run", "swap") and index >= eq["n_chains"]:
         return {"previous": STRUCTURE.format(
-            system=wildcards.system, temperature=wildcards.temperature, structure=gd.format_structure(index - 1)
+            system=wildcards.system, temperature=wildcards.temperature,
+            structure=gd.format_structure(index - eq["n_chains"]),
         )}
     return {}
 

@@ -22,6 +22,7 @@ from glassdyn.analysis import (
     self_intermediate_scattering,
     spearman,
     split_half_correlation,
+    time_averaged_self_scattering,
 )
 from glassdyn.analysis.dynamics import double_stretched_exponential, fit_double_stretched_exponential
 from glassdyn.analysis.heterogeneity import _fourier_amplitudes, _wave_vectors
@@ -276,3 +277,39 @@ def test_summary_averages_structures():
     labs[2].times = t * 2
     with pytest.raises(ValueError, match="time grid"):
         summarize_labels(labs)
+
+
+def test_time_averaged_self_scattering_of_brownian_particles():
+    """Independent Gaussian steps of variance s^2 per axis: phi_s(lag) = exp(-q^2 s^2 lag / 2)."""
+    rng = np.random.default_rng(4)
+    n_frames, n, s = 300, 3000, 0.1
+    positions = np.cumsum(rng.normal(0.0, s, (n_frames, n, 2)), axis=0)
+    positions += rng.uniform(0, 10, (1, n, 2))  # the origin of each particle must not matter
+    q = np.array([3.0, 0.0])
+    phi = time_averaged_self_scattering(positions, np.zeros(n, dtype=int), q, max_lag=40)
+    expected = np.exp(-0.5 * q[0] ** 2 * s**2 * np.arange(41))
+    np.testing.assert_allclose(phi[:, 0], expected, atol=0.01)
+    assert phi[0, 0] == pytest.approx(1.0)
+
+
+def test_time_averaged_self_scattering_groups_by_type_at_the_time_origin():
+    """A particle counts for the type it has at the time origin (swap Monte Carlo changes types)."""
+    # particle 0 still; 1 and 2 move in opposite directions (centre of mass fixed) between
+    # frames 1 and 2 by a quarter wavelength (cos = 0); particles 0 and 1 swap types at frame 2
+    move = np.array([0.0, 0.0, 1.0, 1.0])
+    positions = np.stack([np.zeros(4), move, -move], axis=1)[:, :, None]
+    types = np.array([[0, 1, 1], [0, 1, 1], [1, 0, 1], [1, 0, 1]])
+    phi = time_averaged_self_scattering(positions, types, np.array([np.pi / 2]), n_types=2, max_lag=1)
+    # lag 1, origins 0, 1, 2: type 0 is particle 0, 0, 1 (all still at those origins) -> 1;
+    # type 1 is particles (1, 2), (1, 2), (0, 2): (1, 1), (0, 0), (1, 1) -> 2/3
+    np.testing.assert_allclose(phi[1], [1.0, 2.0 / 3.0], atol=1e-12)
+    np.testing.assert_allclose(phi[0], [1.0, 1.0])
+
+
+def test_time_averaged_self_scattering_checks_shapes():
+    with pytest.raises(ValueError, match="positions"):
+        time_averaged_self_scattering(np.zeros((3, 2)), np.zeros(2, int), np.array([1.0]))
+    with pytest.raises(ValueError, match="types"):
+        time_averaged_self_scattering(np.zeros((3, 2, 1)), np.zeros((2, 2), int), np.array([1.0]))
+    with pytest.raises(ValueError, match="wavevector"):
+        time_averaged_self_scattering(np.zeros((3, 2, 1)), np.zeros(2, int), np.array([1.0, 0.0]))

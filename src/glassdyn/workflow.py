@@ -115,8 +115,8 @@ def logged(log_file: str | Path | None):
 CHECKPOINT_INTERVAL = float(os.environ.get("GLASSDYN_CHECKPOINT_INTERVAL", 600))
 
 
-def _checkpoint(output, **identity) -> Checkpoint:
-    return Checkpoint(f"{output}.checkpoint", identity, interval=CHECKPOINT_INTERVAL)
+def _checkpoint(output, suffix: str = "checkpoint", **identity) -> Checkpoint:
+    return Checkpoint(f"{output}.{suffix}", identity, interval=CHECKPOINT_INTERVAL)
 
 
 def _system_record(name: str, system: dict, base_seed: int) -> dict:
@@ -136,10 +136,14 @@ def equilibrate_structure(
 ):
     """Stage ``equilibrate_structure``: write one equilibrated structure to ``output``.
 
-    ``previous`` (single_run mode, structure > 0): continue that structure instead of starting
-    from a random configuration.
+    ``previous`` (single_run and swap modes, structure >= n_chains): continue that structure
+    instead of starting from a random configuration.
     """
     from glassdyn.md.equilibrate import EquilibrationProtocol, continue_equilibration, equilibrate_from_scratch
+
+    if system["equilibration"]["mode"] == "swap":
+        return _equilibrate_with_swap(name=name, system=system, temperature=temperature, structure=structure,
+                                      base_seed=base_seed, output=output, previous=previous, lammps_log=lammps_log)
 
     sp = state_point(system, temperature)
     eq = system["equilibration"]
@@ -174,6 +178,61 @@ def equilibrate_structure(
     save(output, result, provenance(config=_system_record(name, system, base_seed), seeds={"equilibration": seed}, stage="equilibrate_structure"))
     checkpoint.remove()
     log.info("wrote %s (E_pot/N = %.5f)", output, result.metadata["final_potential_energy"])
+
+
+def swap_protocol(system: dict, temperature: float):
+    """The :class:`~glassdyn.md.swap_equilibration.SwapProtocol` of a swap-mode system at T."""
+    from glassdyn.md.swap_equilibration import SwapProtocol
+
+    options = system["equilibration"]["swap"]
+    return SwapProtocol(
+        temperature=temperature, timestep=system["timestep"], thermostat_damping=system["thermostat_damping"],
+        n_md=options["n_md"], n_swap=options["attempts_per_phase"], wavenumber_index=options["wavenumber_index"],
+        frames_per_window=options["frames_per_window"], initial_window=options["initial_window"],
+        window_tau=options["window_tau"], tolerance=options["tolerance"], max_windows=options["max_windows"],
+    )
+
+
+def _equilibrate_with_swap(*, name, system, temperature, structure, base_seed, output, previous, lammps_log):
+    from glassdyn.md.equilibrate import EquilibrationProtocol, continue_with_swap, equilibrate_with_swap_from_scratch
+
+    sp = state_point(system, temperature)
+    eq = system["equilibration"]
+    pot = potential(system)
+    seed = derive_seed(base_seed, "equilibrate", name, temperature, int(structure))
+    protocol = EquilibrationProtocol(
+        temperature=sp["temperature"], timestep=system["timestep"], equilibration_time=0.0,
+        melt_temperature=eq["melt_temperature"], melt_time=eq["melt_time"], quench_time=eq["quench_time"],
+        thermostat_damping=system["thermostat_damping"],
+    )
+    swap = swap_protocol(system, sp["temperature"])
+    if previous is None:
+        identity = dict(protocol=asdict(protocol), swap=asdict(swap), seed=seed, system=system)
+        checkpoint, swap_checkpoint = _checkpoint(output, **identity), _checkpoint(output, "swap-checkpoint", **identity)
+        log.info("equilibrating %s T=%s structure %s with swap Monte Carlo (%s)", name, temperature, structure, swap)
+        result = equilibrate_with_swap_from_scratch(
+            pot, system["n_particles"], system["density"], protocol, swap, np.random.default_rng(seed),
+            seed=seed, log_file=lammps_log, checkpoint=checkpoint, swap_checkpoint=swap_checkpoint,
+        )
+        checkpoints = [checkpoint, swap_checkpoint]
+    else:
+        start = load(previous, "structure")
+        if "tau_alpha_swap" not in start.metadata:
+            raise ValueError(f"{previous} was not equilibrated with swap Monte Carlo (no tau_alpha_swap in its metadata)")
+        duration = eq["sample_interval_tau_alpha"] * float(start.metadata["tau_alpha_swap"])
+        checkpoint = _checkpoint(output, swap=asdict(swap), seed=seed, duration=duration,
+                                 start=fingerprint(start.positions, start.velocities, start.types))
+        log.info("continuing %s with swap + MD for %g tau (%g tau_alpha^SWAP) to structure %s",
+                 previous, duration, eq["sample_interval_tau_alpha"], structure)
+        result = continue_with_swap(pot, start, protocol, swap, duration, seed=seed, source=str(previous),
+                                    log_file=lammps_log, checkpoint=checkpoint)
+        checkpoints = [checkpoint]
+    result.metadata.update(tau_alpha=sp["tau_alpha"], structure_index=int(structure), system_name=name)
+    save(output, result, provenance(config=_system_record(name, system, base_seed), seeds={"equilibration": seed}, stage="equilibrate_structure"))
+    for c in checkpoints:
+        c.remove()
+    log.info("wrote %s (E_pot/N = %.5f, tau_alpha^SWAP = %.4g)", output, result.metadata["final_potential_energy"],
+             result.metadata["tau_alpha_swap"])
 
 
 def run_isoconfigurational(*, name: str, system: dict, temperature: str, structure_file, base_seed: int, output, lammps_log=None):

@@ -6,6 +6,7 @@ from glassdyn.analysis.dynamics import (
     crossing_time,
     relaxation_time,
     self_intermediate_scattering,
+    time_averaged_self_scattering,
 )
 from glassdyn.analysis.heterogeneity import (
     FourPointStructureFactor,
@@ -47,6 +48,7 @@ __all__ = [
     "relaxation_time",
     "score",
     "self_intermediate_scattering",
+    "time_averaged_self_scattering",
     "spearman",
     "spearman_brown",
     "split_half_correlation",

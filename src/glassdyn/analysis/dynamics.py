@@ -4,6 +4,10 @@
   exp(i q . dr) over wave-vector directions, averaged over particles of one type, replicas
   and structures. It equals BOTAN eq. 9 averaged over directions and needs no choice of
   axes.
+- phi_s(q, t) of one trajectory (GlassMLP PRL SM eq. 1): exp(-i q . dr) for one wave vector,
+  averaged over particles of one type and over time origins along the trajectory
+  (:func:`time_averaged_self_scattering`); it measures tau_alpha^SWAP and tells whether a
+  swap Monte Carlo run is stationary.
 - tau_alpha: F_s(q, tau_alpha) = 1/e (roadmap SI eq. 1); tau_alpha^BB: <C_B(tau)> = 0.5
   (GlassMLP PRL). Crossings are interpolated on log t with the curve linearised as a
   stretched exponential, log(-log f) linear in log t, which is exact for
@@ -16,6 +20,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy import optimize, special
 
@@ -52,6 +57,59 @@ def self_intermediate_scattering(displacement, types, q, dimension: int, n_types
         if sel.any():
             out[:, a] = isotropic_scattering(q, displacement[:, :, sel], dimension).mean(axis=(0, 2))
     return out
+
+
+@numba.njit(cache=True)
+def _origin_averaged_correlation(cos_phase, sin_phase, types, n_types, max_lag):
+    # sum over origins t0 and particles i of type a at t0 of cos(phase_i(t0 + lag) - phase_i(t0))
+    n_frames, n = cos_phase.shape
+    total = np.zeros((max_lag + 1, n_types))
+    count = np.zeros((max_lag + 1, n_types))
+    for lag in range(max_lag + 1):
+        for t0 in range(n_frames - lag):
+            for i in range(n):
+                a = types[t0, i]
+                total[lag, a] += cos_phase[t0 + lag, i] * cos_phase[t0, i] + sin_phase[t0 + lag, i] * sin_phase[t0, i]
+                count[lag, a] += 1.0
+    return total, count
+
+
+def time_averaged_self_scattering(positions, types, wavevector, n_types: int | None = None,
+                                  max_lag: int | None = None) -> np.ndarray:
+    """phi_s(t) of one trajectory, GlassMLP PRL SM eq. 1, per particle type.
+
+    phi_s(lag) = < N_a^-1 sum_{i in a} exp(-i q . [r_i(t0 + lag) - r_i(t0)]) >_{t0}, real part,
+    averaged over all time origins t0 of the trajectory.
+
+    positions: (F, N, d) unwrapped positions at F equally spaced times (sigma_11); only their
+    projection on q matters, so d may be 1 with a 1-component ``wavevector``.
+    types: (F, N) type of every particle at every frame (swap Monte Carlo changes them;
+    a particle counts for its type at the time origin) or (N,). wavevector: (d,), 1/sigma_11.
+    Returns (max_lag + 1, n_types) for lags 0 ... max_lag frames (default F // 2, so that
+    every lag averages over at least half the trajectory); NaN for a type never present.
+    The centre-of-mass displacement is removed first.
+    """
+    positions = np.asarray(positions, dtype=float)
+    if positions.ndim != 3:
+        raise ValueError(f"positions must have shape (F, N, d), got {positions.shape}")
+    n_frames, n = positions.shape[:2]
+    types = np.asarray(types)
+    types = np.broadcast_to(types, (n_frames, n)) if types.ndim == 1 else types
+    if types.shape != (n_frames, n):
+        raise ValueError(f"types must have shape ({n_frames}, {n}) or ({n},), got {types.shape}")
+    q = np.asarray(wavevector, dtype=float)
+    if q.shape != positions.shape[2:]:
+        raise ValueError(f"wavevector must have shape {positions.shape[2:]}, got {q.shape}")
+    max_lag = n_frames // 2 if max_lag is None else int(max_lag)
+    if not 0 <= max_lag < n_frames:
+        raise ValueError(f"max_lag must lie in 0 ... {n_frames - 1}, got {max_lag}")
+    n_types = int(types.max()) + 1 if n_types is None else int(n_types)
+    phase = (positions - positions.mean(axis=1, keepdims=True)) @ q
+    total, count = _origin_averaged_correlation(
+        np.cos(phase), np.sin(phase), np.ascontiguousarray(types, dtype=np.int64), n_types, max_lag
+    )
+    with np.errstate(invalid="ignore"):
+        return total / count
 
 
 def crossing_time(times, values, level: float) -> float:

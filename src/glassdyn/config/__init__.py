@@ -155,6 +155,13 @@ def _check_system(name: str, system: dict) -> None:
                 f"box edge {length:.3f} is smaller than twice the largest cutoff "
                 f"({mixture.cutoff_matrix.max():.3f}); use more particles",
             )
+        eq = system["equilibration"]
+        if eq["mode"] == "swap":
+            masses = mixture.mass_array
+            if not (masses == masses[0]).all():
+                raise ConfigError(f"{where}.equilibration.mode", f"swap Monte Carlo needs equal masses; {mixture.name} has {masses}")
+            # PRL: 2100 attempts per phase for N = 1290, i.e. the same attempts per particle
+            eq["swap"].setdefault("attempts_per_phase", max(1, round(2100 * system["n_particles"] / 1290)))
     elif source["format"] in ("botan", "glassbench") and "box" not in source:
         raise ConfigError(f"{where}.source.box", f"{source['format']} files store no box; give its edge length")
     for i, sp in enumerate(system["state_points"]):

@@ -1,0 +1,99 @@
+"""Equilibration with swap Monte Carlo: stationarity of phi_s, tau_alpha^SWAP, sampling, resuming."""
+
+import numpy as np
+import pytest
+
+from glassdyn.md import Simulation
+from glassdyn.md.checkpoint import Checkpoint
+from glassdyn.md.equilibrate import EquilibrationProtocol, continue_with_swap, equilibrate_with_swap_from_scratch
+from glassdyn.md.swap import SwapMonteCarlo
+from glassdyn.md.swap_equilibration import NotStationaryError, SwapProtocol, equilibrate_with_swap
+from glassdyn.systems import PairPotential, get_mixture
+
+KA2D_DENSITY = 1290 / 32.896**2
+T = 0.5  # above the onset: tau_alpha^SWAP ~ 0.4 at q = 64 pi / L, a few seconds per run
+
+
+@pytest.fixture(scope="module")
+def ka2d():
+    return PairPotential(get_mixture("kob_andersen_2d_ternary"), "polynomial")
+
+
+def _protocol(**kw):
+    options = dict(temperature=T, n_swap=230, frames_per_window=60, initial_window=12.0, window_tau=20.0)
+    options.update(kw)
+    return SwapProtocol(**options)
+
+
+@pytest.fixture(scope="module")
+def structure(ka2d):
+    """N = 140 from scratch: melt at T = 2, quench, swap + MD until stationary."""
+    eq = EquilibrationProtocol(temperature=T, timestep=0.01, equilibration_time=0.0, melt_temperature=2.0,
+                               melt_time=5.0, quench_time=5.0, thermostat_damping=1.0)
+    return equilibrate_with_swap_from_scratch(ka2d, 140, KA2D_DENSITY, eq, _protocol(), np.random.default_rng(2), seed=9)
+
+
+def test_stationarity_windows_and_metadata(structure):
+    meta = structure.metadata
+    tau = meta["tau_alpha_swap"]
+    assert meta["equilibration_mode"] == "swap"
+    assert 0.05 < tau < 5.0
+    taus, lengths = meta["swap_window_tau"], meta["swap_window_length"]
+    assert len(taus) >= 2
+    # stationary: the last two windows agree within the tolerance and each spans window_tau tau
+    assert abs(taus[-1] - taus[-2]) <= 0.1 * taus[-2]
+    assert tau == pytest.approx(0.5 * (taus[-1] + taus[-2]))
+    assert np.all(lengths[-2:] >= 20.0 * taus[-2:])
+    np.testing.assert_allclose(meta["swap_window_start"][1:], np.cumsum(lengths)[:-1])
+    assert meta["swap_equilibration_time"] == pytest.approx(lengths.sum())
+    # the recorded phi_s is the last window's: 1 at t = 0, crossing 1/e at that window's tau (type 1)
+    phi, t = meta["swap_phi_s"], meta["swap_phi_s_times"]
+    assert phi.shape == (len(t), 3) and phi[0] == pytest.approx([1, 1, 1])
+    k = np.flatnonzero(phi[:, 0] <= np.exp(-1))[0]
+    assert t[k - 1] < taus[-1] <= t[k]
+    assert meta["tau_alpha_swap_per_type"][0] == pytest.approx(taus[-1])
+    # swaps happened, composition is that of the mixture
+    assert meta["swap_attempts"] == meta["swap_phases"] * 230 and meta["swap_accepts"] > 0
+    assert np.array_equal(np.bincount(structure.types), np.bincount(get_mixture("kob_andersen_2d_ternary").types(140)))
+
+
+def test_continue_with_swap_samples_after_a_given_time(ka2d, structure):
+    eq = EquilibrationProtocol(temperature=T, timestep=0.01, equilibration_time=0.0)
+    duration = 5 * structure.metadata["tau_alpha_swap"]
+    nxt = continue_with_swap(ka2d, structure, eq, _protocol(), duration, seed=3, source="previous")
+    assert nxt.metadata["tau_alpha_swap"] == structure.metadata["tau_alpha_swap"]
+    assert nxt.metadata["swap_phases"] == round(duration / 0.1)
+    assert nxt.metadata["swap_sampling_time"] == pytest.approx(duration)
+    assert np.array_equal(np.bincount(nxt.types), np.bincount(structure.types))
+    assert not np.array_equal(nxt.types, structure.types)  # particles changed identity
+    d = nxt.positions - structure.positions
+    d -= structure.box * np.round(d / structure.box)
+    assert np.sqrt((d**2).sum(axis=1).mean()) > 0.1
+
+
+def test_aging_is_not_stationary_and_a_resumed_run_continues_the_history(ka2d, structure, tmp_path):
+    """An impossible tolerance never declares stationarity; the checkpoint resumes the windows."""
+    checkpoint = Checkpoint(tmp_path / "swap.checkpoint", {"test": 1}, interval=0.0)
+    protocol = _protocol(tolerance=1e-9, max_windows=2)
+    with Simulation(ka2d, structure.box, structure.types, structure.positions, structure.velocities, timestep=0.01) as sim:
+        with pytest.raises(NotStationaryError, match="not stationary after 2 windows"):
+            equilibrate_with_swap(sim, SwapMonteCarlo(ka2d, T, 230), protocol, seed=1, checkpoint=checkpoint)
+    arrays, progress = checkpoint.load()
+    assert len(progress["windows"]) == 2 and progress["done"] == 0
+    first = [w["tau"][0] for w in progress["windows"]]
+    with Simulation(ka2d, structure.box, structure.types, structure.positions, timestep=0.01) as sim:
+        with pytest.raises(NotStationaryError, match="after 3 windows") as error:
+            equilibrate_with_swap(sim, SwapMonteCarlo(ka2d, T, 230), _protocol(tolerance=1e-9, max_windows=3),
+                                  seed=1, checkpoint=checkpoint)
+    assert f"{first[0]:.4g}" in str(error.value) and f"{first[1]:.4g}" in str(error.value)
+    assert np.array_equal(np.bincount(arrays["types"]), np.bincount(structure.types))
+
+
+def test_protocol_checks_its_parameters():
+    with pytest.raises(ValueError):
+        SwapProtocol(temperature=0.0)
+    with pytest.raises(ValueError):
+        SwapProtocol(temperature=0.3, tolerance=1.5)
+    p = SwapProtocol(temperature=0.3)
+    assert p.cycle_time == pytest.approx(0.1) and p.cycles(5.0) == 50 and p.cycles(0.0) == 1
+    np.testing.assert_allclose(p.wavevector([32.896, 32.896]), [64 * np.pi / 32.896, 0.0])
