@@ -37,6 +37,8 @@ def test_stationarity_windows_and_metadata(structure):
     meta = structure.metadata
     tau = meta["tau_alpha_swap"]
     assert meta["equilibration_mode"] == "swap"
+    n = round(6.11205 * structure.box[0] / (2 * np.pi))
+    np.testing.assert_allclose(meta["swap_phi_s_wavevector"], [2 * np.pi * n / structure.box[0], 0.0])
     assert 0.05 < tau < 5.0
     taus, lengths = meta["swap_window_tau"], meta["swap_window_length"]
     assert len(taus) >= 2
@@ -96,4 +98,5 @@ def test_protocol_checks_its_parameters():
         SwapProtocol(temperature=0.3, tolerance=1.5)
     p = SwapProtocol(temperature=0.3)
     assert p.cycle_time == pytest.approx(0.1) and p.cycles(5.0) == 50 and p.cycles(0.0) == 1
-    np.testing.assert_allclose(p.wavevector([32.896, 32.896]), [64 * np.pi / 32.896, 0.0])
+    np.testing.assert_allclose(p.wavevector([32.896, 32.896]), [64 * np.pi / 32.896, 0.0])  # PRL, n = 32
+    np.testing.assert_allclose(p.wavevector([147.11, 147.11]), [2 * np.pi * 143 / 147.11, 0.0])  # N = 25800

@@ -187,7 +187,7 @@ def swap_protocol(system: dict, temperature: float):
     options = system["equilibration"]["swap"]
     return SwapProtocol(
         temperature=temperature, timestep=system["timestep"], thermostat_damping=system["thermostat_damping"],
-        n_md=options["n_md"], n_swap=options["attempts_per_phase"], wavenumber_index=options["wavenumber_index"],
+        n_md=options["n_md"], n_swap=options["attempts_per_phase"], wavenumber=options["wavenumber"],
         frames_per_window=options["frames_per_window"], initial_window=options["initial_window"],
         window_tau=options["window_tau"], tolerance=options["tolerance"], max_windows=options["max_windows"],
     )

@@ -15,10 +15,15 @@ positions (their projection on q) and types give phi_s over lags up to half the 
 averaged over all time origins inside it (:func:`~glassdyn.analysis.time_averaged_self_scattering`),
 and its crossing tau_k. tau_alpha^SWAP is unknown at the start, so windows adapt: a window
 whose phi_s has not decayed to 1/e is followed by one twice as long; otherwise the next is
-``window_tau`` tau_k long (so that ~10 frames resolve tau). The run is stationary when two consecutive windows, each at
-least ``window_tau`` times its own tau long, give tau within ``tolerance`` of each other; an
-aging run has tau growing from window to window. tau_alpha^SWAP is the mean of those two. The
-tau of type 1 decides (the paper reports type 1); every type's is recorded.
+``window_tau`` tau_k long (so that ~10 frames resolve tau).
+
+The run is stationary when two consecutive windows, each at least ``window_tau`` times its own
+tau long, give the same tau: they differ by at most ``tolerance`` tau plus twice their combined
+sampling error. An aging run has tau growing from window to window. Each window estimates its
+sampling error from the spread of tau over 8 blocks of particles: small systems have noisy
+windows, while aging shifts all blocks alike, so the error does not hide it.
+tau_alpha^SWAP is the mean of the two windows' tau. Type 1 decides (the paper reports type 1);
+every type's tau is recorded.
 
 Everything needed to judge the result afterwards (the per-window tau and mean potential
 energy, the last window's phi_s, the swap statistics) goes into the structure's metadata.
@@ -51,11 +56,13 @@ class SwapProtocol:
     thermostat_damping: Nose-Hoover relaxation time (tau)
     n_md: MD steps between swap phases (PRL 10)
     n_swap: attempts per swap phase (PRL 2100 for N = 1290)
-    wavenumber_index: q = 2 pi n / L_x along x (PRL 32, q = 64 pi / L)
+    wavenumber: |q| of phi_s (1/sigma_11), rounded to the nearest 2 pi n / L_x along x (PRL:
+        n = 32 for L = 32.896, q = 64 pi / L = 6.11; the same |q| at every system size)
     frames_per_window: snapshots per stationarity window
     initial_window: length of the first window (tau)
     window_tau: windows last at least this many tau_alpha^SWAP
-    tolerance: largest relative change of tau between two windows of a stationary run
+    tolerance: largest relative change of tau between two windows of a stationary run (on top of
+        twice the windows' combined sampling error)
     max_windows: give up (error) after this many windows
     """
 
@@ -64,7 +71,7 @@ class SwapProtocol:
     thermostat_damping: float = 1.0
     n_md: int = 10
     n_swap: int = 2100
-    wavenumber_index: int = 32
+    wavenumber: float = 64 * np.pi / 32.896
     frames_per_window: int = 200
     initial_window: float = 50.0
     window_tau: float = 20.0
@@ -74,8 +81,8 @@ class SwapProtocol:
     def __post_init__(self):
         if not (self.temperature > 0 and self.timestep > 0 and self.thermostat_damping > 0):
             raise ValueError("temperature, timestep and thermostat_damping must be positive")
-        if self.n_md < 1 or self.n_swap < 0 or self.wavenumber_index < 1 or self.frames_per_window < 4:
-            raise ValueError("need n_md >= 1, n_swap >= 0, wavenumber_index >= 1, frames_per_window >= 4")
+        if self.n_md < 1 or self.n_swap < 0 or not self.wavenumber > 0 or self.frames_per_window < 4:
+            raise ValueError("need n_md >= 1, n_swap >= 0, wavenumber > 0, frames_per_window >= 4")
         if not (self.initial_window > 0 and self.window_tau >= 2 and 0 < self.tolerance < 1 and self.max_windows >= 2):
             raise ValueError("need initial_window > 0, window_tau >= 2, 0 < tolerance < 1, max_windows >= 2")
 
@@ -89,9 +96,10 @@ class SwapProtocol:
         return max(1, int(round(time / self.cycle_time)))
 
     def wavevector(self, box) -> np.ndarray:
-        """q = (2 pi n / L_x, 0, ...), 1/sigma_11."""
+        """q = (2 pi n / L_x, 0, ...) with n the nearest integer to wavenumber L_x / (2 pi), 1/sigma_11."""
         q = np.zeros(len(box))
-        q[0] = 2.0 * np.pi * self.wavenumber_index / box[0]
+        n = max(1, int(round(self.wavenumber * box[0] / (2.0 * np.pi))))
+        q[0] = 2.0 * np.pi * n / box[0]
         return q
 
 
@@ -101,12 +109,18 @@ class NotStationaryError(RuntimeError):
 
 @dataclass
 class Window:
-    """One stationarity window: start and length (tau), tau per type (NaN: not decayed), mean E_pot/N."""
+    """One stationarity window: start and length (tau), tau per type (NaN: not decayed), mean E_pot/N,
+    and the standard error of type 1's tau from :data:`N_BLOCKS` blocks of particles (tau)."""
 
     start: float
     length: float
     tau: list
     potential_energy: float
+    tau_error: float = float("nan")
+
+
+#: particle blocks (index mod N_BLOCKS) whose spread gives the sampling error of a window's tau
+N_BLOCKS = 8
 
 
 @dataclass
@@ -115,7 +129,7 @@ class StationarityResult:
 
     tau_alpha_swap: tau_alpha^SWAP of type 1 (tau); tau_alpha_swap_per_type: (n_types,) from the
     last window; windows: the history; times, phi_s: the last window's curve, (n_lag,) and
-    (n_lag, n_types); duration: swap + MD time run (tau).
+    (n_lag, n_types); duration: swap + MD time run (tau); wavevector: q of phi_s (1/sigma_11).
     """
 
     tau_alpha_swap: float
@@ -124,16 +138,19 @@ class StationarityResult:
     times: np.ndarray | None = None
     phi_s: np.ndarray | None = None
     duration: float = 0.0
+    wavevector: np.ndarray | None = None
 
     def metadata(self) -> dict:
         """Flat values for a structure's metadata (HDF5 attributes)."""
         return {
+            "swap_phi_s_wavevector": np.asarray(self.wavevector, dtype=float),
             "tau_alpha_swap": float(self.tau_alpha_swap),
             "tau_alpha_swap_per_type": np.asarray(self.tau_alpha_swap_per_type, dtype=float),
             "swap_equilibration_time": float(self.duration),
             "swap_window_start": np.array([w.start for w in self.windows]),
             "swap_window_length": np.array([w.length for w in self.windows]),
             "swap_window_tau": np.array([w.tau[0] for w in self.windows]),
+            "swap_window_tau_error": np.array([w.tau_error for w in self.windows]),
             "swap_window_potential_energy": np.array([w.potential_energy for w in self.windows]),
             "swap_phi_s_times": np.asarray(self.times, dtype=float),
             "swap_phi_s": np.asarray(self.phi_s, dtype=float),
@@ -158,18 +175,27 @@ def restore_state(sim: Simulation, arrays: dict) -> None:
 
 
 def _window_tau(protocol: SwapProtocol, frames, frame_types, frame_time: float, n_types: int, q_x: float):
-    """phi_s of one window and its 1/e crossing per type; NaN: not decayed, -inf: decayed within one frame."""
-    phi = time_averaged_self_scattering(frames, frame_types, np.array([q_x]), n_types)
+    """phi_s of one window, its 1/e crossing per type (NaN: not decayed, -inf: decayed within one
+    frame) and the standard error of type 1's crossing from blocks of particles."""
+    q = np.array([q_x])
+    phi = time_averaged_self_scattering(frames, frame_types, q, n_types)
     times = frame_time * np.arange(len(phi))
-    tau = []
-    for a in range(n_types):
-        if not np.isfinite(phi[1, a]):
-            tau.append(float("nan"))
-        elif phi[1, a] <= np.exp(-1.0):
-            tau.append(-np.inf)
-        else:
-            tau.append(crossing_time(times[1:], phi[1:, a], np.exp(-1.0)))
-    return times, phi, tau
+
+    def crossing(curve):
+        if not np.isfinite(curve[1]):
+            return float("nan")
+        if curve[1] <= np.exp(-1.0):
+            return -np.inf
+        return crossing_time(times[1:], curve[1:], np.exp(-1.0))
+
+    tau = [crossing(phi[:, a]) for a in range(n_types)]
+    # Blocks of particles sample the same trajectory independently: their spread is the
+    # sampling error of tau (group a * N_BLOCKS + b: type a at the origin, block b).
+    block = np.arange(frames.shape[1]) % N_BLOCKS
+    phi_blocks = time_averaged_self_scattering(frames, frame_types.astype(np.int64) * N_BLOCKS + block, q, n_types * N_BLOCKS)
+    tau_blocks = np.array([crossing(phi_blocks[:, b]) for b in range(N_BLOCKS)])
+    error = float(np.std(tau_blocks, ddof=1) / np.sqrt(N_BLOCKS)) if np.all(np.isfinite(tau_blocks)) else float("inf")
+    return times, phi, tau, error
 
 
 def equilibrate_with_swap(
@@ -208,7 +234,7 @@ def equilibrate_with_swap(
     while len(windows) < protocol.max_windows:
         k = len(windows)
         n_frames = protocol.frames_per_window
-        stride = max(1, window_cycles // (n_frames - 1))
+        stride = max(1, -(-window_cycles // (n_frames - 1)))  # rounded up: never shorter than asked
         window_cycles = stride * (n_frames - 1)
         if frames is None:
             frames = np.zeros((n_frames, sim.n_particles, 1))
@@ -234,13 +260,13 @@ def equilibrate_with_swap(
                      "elapsed_cycles": elapsed_cycles, "done": done},
                 )
         frame_time = stride * protocol.cycle_time
-        times, phi, tau = _window_tau(protocol, frames, frame_types, frame_time, n_types, q_x)
+        times, phi, tau, error = _window_tau(protocol, frames, frame_types, frame_time, n_types, q_x)
         window = Window(start=elapsed_cycles * protocol.cycle_time, length=window_cycles * protocol.cycle_time,
-                        tau=[float(t) for t in tau], potential_energy=float(np.mean(energies)))
+                        tau=[float(t) for t in tau], potential_energy=float(np.mean(energies)), tau_error=error)
         windows.append(window)
         elapsed_cycles += window_cycles
-        log.info("window %d: %g tau from t = %g, tau_swap per type %s, <E_pot/N> = %.5f", k + 1, window.length,
-                 window.start, np.array2string(np.asarray(tau), precision=4), window.potential_energy)
+        log.info("window %d: %g tau from t = %g, tau_swap per type %s (type 1 +- %.2g), <E_pot/N> = %.5f", k + 1,
+                 window.length, window.start, np.array2string(np.asarray(tau), precision=4), error, window.potential_energy)
         frames = frame_types = energies = None
         done = 0
 
@@ -259,10 +285,13 @@ def equilibrate_with_swap(
             if len(windows) >= 2:
                 prev = windows[-2]
                 long_enough = all(w.length >= protocol.window_tau * w.tau[0] for w in windows[-2:])
-                if long_enough and np.isfinite(prev.tau[0]) and abs(tau1 - prev.tau[0]) <= protocol.tolerance * prev.tau[0]:
+                # equal within the tolerance, up to twice their combined sampling error
+                allowed = protocol.tolerance * prev.tau[0] + 2.0 * np.hypot(window.tau_error, prev.tau_error)
+                if long_enough and np.isfinite(prev.tau[0]) and abs(tau1 - prev.tau[0]) <= allowed:
                     result = StationarityResult(
                         tau_alpha_swap=0.5 * (tau1 + prev.tau[0]), tau_alpha_swap_per_type=np.asarray(tau),
                         windows=windows, times=times, phi_s=phi, duration=elapsed_cycles * protocol.cycle_time,
+                        wavevector=protocol.wavevector(sim.box),
                     )
                     log.info("stationary after %g tau: tau_alpha^SWAP = %.4g", result.duration, result.tau_alpha_swap)
                     return result
