@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from glassdyn.config import ConfigError, load_config, time_grid, validate_config
+from glassdyn.systems import get_mixture
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +33,32 @@ def test_roadmap_preset_encodes_botan_protocol():
     assert t044["tau_alpha"] == 4120 and t044["times"][6] == 4120 and t044["times"][3] == 130
     steps, times = time_grid(t044, ka["timestep"])
     assert steps[0] == 130 and steps[-1] == 130_000_000
+
+
+def test_ka2d_presets_encode_the_prl_protocol():
+    for preset, n_structures, temperatures in (("glassmlp-prl", 300, [0.4, 0.3, 0.23]), ("roadmap-ka2d", 1800, [0.3, 0.23])):
+        ka2d = load_config(ROOT / f"config/presets/{preset}.yaml")["systems"]["ka2d"]
+        assert (ka2d["mixture"], ka2d["potential"], ka2d["n_particles"], ka2d["timestep"]) == (
+            "kob_andersen_2d_ternary", "polynomial", 1290, 0.01)
+        assert get_mixture(ka2d["mixture"]).box_length(1290, ka2d["density"]) == pytest.approx(32.896, abs=1e-9)
+        eq = ka2d["equilibration"]
+        assert eq["mode"] == "swap" and eq["sample_interval_tau_alpha"] == 5.0
+        assert eq["swap"]["n_md"] == 10 and eq["swap"]["attempts_per_phase"] == 2100
+        assert eq["swap"]["wavenumber"] == pytest.approx(64 * np.pi / 32.896)
+        assert ka2d["isoconfigurational"]["n_replicas"] == 20 and ka2d["n_structures"] == n_structures
+        assert [sp["temperature"] for sp in ka2d["state_points"]] == temperatures
+        assert ka2d["inherent_structure"]["min_style"] == "steepest_descent" and ka2d["inherent_structure"]["step_size"] == 0.001
+    prl = load_config(ROOT / "config/presets/glassmlp-prl.yaml")["systems"]["ka2d"]
+    assert prl["split"] == {"train": 200, "test": 100} and prl["models"]["validation_fraction"] == 0.5
+    assert [sp["tau_alpha"] for sp in prl["state_points"]] == [1.7e3, 3.4e4, 4.0e6]  # PRL tau_alpha^BB
+    assert load_config(ROOT / "config/presets/roadmap-ka2d.yaml")["systems"]["ka2d"]["split"]["train"] == 1500
+
+
+def test_swap_mode_scales_attempts_per_phase_with_the_system_size(demo):
+    demo["systems"]["ka3d"]["equilibration"]["mode"] = "swap"  # KA 3D has equal masses: allowed
+    cfg = validate_config(demo)["systems"]
+    assert cfg["ka2d"]["equilibration"]["swap"]["attempts_per_phase"] == round(2100 * 300 / 1290)
+    assert cfg["ka3d"]["equilibration"]["swap"]["attempts_per_phase"] == round(2100 * 500 / 1290)
 
 
 def test_defaults_are_filled(demo):

@@ -188,7 +188,7 @@ def test_prediction_of_a_structure_and_scores():
     model.particle_type = 0
     pred = predict_structure([(0, model), (1, model)], desc, 2)
     assert np.isnan(pred[:, types == 1]).all() and np.isfinite(pred[:, types == 0]).all()
-    record = Predictions(values=pred[None], structures=np.array([4]), times=labels.times, types=types, box=box)
+    record = Predictions(values=pred[None], structures=np.array([4]), times=labels.times, types=types[None], box=box)
     record.validate()
     scores = score_predictions(record, [labels], "propensity")
     assert scores["pearson"][0, 0, 0] == pytest.approx(1.0)

@@ -14,6 +14,7 @@ import yaml
 from glassdyn.io import load
 from glassdyn.io.data import read_provenance
 from glassdyn.models import load_model
+from glassdyn.systems import get_mixture
 from glassdyn.models.evaluation import read_table
 from glassdyn.workflow import derive_seed
 
@@ -134,6 +135,66 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     assert _snakemake(work, "--config", "seed=12").returncode == 0
     other = load(work / "results/tiny/T1/equilibrated/00000.h5", "structure").positions
     assert np.abs(other - first).max() > 0.1
+
+
+TINY_KA2D = {
+    "seed": 5,
+    "systems": {
+        "ka2d": {
+            "mixture": "kob_andersen_2d_ternary",
+            "n_particles": 120,
+            "density": 1290 / 32.896**2,
+            "n_structures": 3,
+            "split": {"train": 2, "test": 1},
+            "timestep": 0.01,
+            "thermostat_damping": 1.0,
+            "equilibration": {
+                "mode": "swap",
+                "n_chains": 2,
+                "melt_temperature": 2.0,
+                "melt_time": 2.0,
+                "quench_time": 2.0,
+                "swap": {"frames_per_window": 40, "initial_window": 5.0, "tolerance": 0.3},
+            },
+            "isoconfigurational": {"n_replicas": 2},
+            "inherent_structure": {"min_style": "fire"},
+            "descriptors": {"sets": ["glassmlp-prl"]},
+            "models": {"train": ["glassmlp"], "labels": ["bond_breaking"], "time_indices": [1], "validation_fraction": 0.5,
+                       "glassmlp": {"n_networks": 1, "phases": [{"epochs": 3, "learning_rate": 1.0e-3}]}},
+            "state_points": [{"temperature": 0.6, "tau_alpha": 170.0, "times": [0.5, 5.0]}],
+        }
+    },
+}
+
+
+@pytest.mark.slow
+def test_ka2d_swap_workflow(tmp_path):
+    """KA2D through every stage: swap equilibration in two chains, 2D MD, inherent structures, labels, a model."""
+    work = _workdir(tmp_path, TINY_KA2D)
+    run = _snakemake(work)
+    assert run.returncode == 0, run.stderr[-3000:]
+    base = work / "results/ka2d/T0.6"
+    s0, s1, s2 = (load(base / f"equilibrated/0000{k}.h5", "structure") for k in range(3))
+    composition = np.bincount(get_mixture("kob_andersen_2d_ternary").types(120))
+    for s in (s0, s1, s2):
+        assert s.metadata["equilibration_mode"] == "swap" and s.positions.shape == (120, 2)
+        assert np.array_equal(np.bincount(s.types), composition) and s.metadata["swap_accepts"] > 0
+    # two chains: 0 and 1 from scratch (each measures tau_alpha^SWAP), 2 continues 0 for 5 tau_alpha^SWAP
+    assert s0.metadata["source"] == s1.metadata["source"] == "random"
+    assert s2.metadata["source"].endswith("equilibrated/00000.h5")
+    assert s2.metadata["tau_alpha_swap"] == s0.metadata["tau_alpha_swap"] != s1.metadata["tau_alpha_swap"]
+    assert s2.metadata["swap_sampling_time"] == pytest.approx(5 * s0.metadata["tau_alpha_swap"])
+    assert len(s0.metadata["swap_window_tau"]) >= 2
+    assert list(work.rglob("*checkpoint")) == []
+    ens = load(base / "isoconfigurational/00002.h5", "isoconfigurational")
+    assert ens.positions.shape == (2, 2, 120, 2) and np.array_equal(ens.types, s2.types)
+    assert load(base / "inherent_structures/00002.h5", "inherent_structure").positions.shape == (120, 2)
+    labels = load(base / "labels/00002.h5", "labels")
+    assert labels.bond_breaking.shape == (2, 120) and np.all(labels.bond_breaking <= 1)
+    assert load(base / "descriptors/glassmlp-prl/00002.h5", "descriptors").values.shape[0] == 120
+    table = read_table(work / "results/model_comparison.tsv")
+    rows = [r for r in table if r["model"] == "glassmlp"]
+    assert {r["label"] for r in rows} == {"bond_breaking"} and {r["time_index"] for r in rows} == {"1"}
 
 
 @pytest.mark.slow

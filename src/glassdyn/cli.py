@@ -50,7 +50,7 @@ def _predict(args) -> int:
     temperature = args.temperature if args.temperature is not None else models[0].state.get("temperature")
     values = predict_structure(indexed, descriptors, len(times), temperature, times)
     record = Predictions(values=values[None], structures=np.array([descriptors.metadata.get("structure_index") or 0]),
-                         times=np.asarray(times), types=descriptors.types, box=descriptors.box,
+                         times=np.asarray(times), types=descriptors.types[None], box=descriptors.box,
                          metadata={"label": labels.pop(), "model_files": [str(p) for p in args.models],
                                    "descriptor_file": str(args.descriptors),
                                    "model": sorted({m.info.get("model", m.KIND) for m in models})})

@@ -554,7 +554,7 @@ def predict_model(*, name: str, system: dict, temperature: str, model: str, labe
     values = predict_structures(models, descriptors, len(times), float(sp["temperature"]), times)
     reference = descriptors[0]
     record = Predictions(values=values, structures=np.asarray(structures, dtype=np.int64), times=times,
-                         types=reference.types, box=reference.box,
+                         types=np.stack([d.types for d in descriptors]), box=reference.box,
                          metadata={"system_name": name, "temperature": float(sp["temperature"]), "model": model,
                                    "label": label, "training": training, "tau_alpha": float(sp["tau_alpha"]),
                                    "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})

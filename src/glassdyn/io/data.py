@@ -65,14 +65,14 @@ class _Record:
 
     @property
     def n_particles(self) -> int:
-        return len(self.types)
+        return np.shape(self.types)[-1]
 
     @property
     def dimension(self) -> int:
         return len(self.box)
 
     def validate(self, path="<memory>") -> None:
-        n, d = len(self.types), len(self.box)
+        n, d = np.shape(self.types)[-1], len(self.box)
         _check(d in (2, 3), path, "box", f"dimension must be 2 or 3, got {d}")
         _check(bool(np.all(np.asarray(self.box) > 0)), path, "box", "edge lengths must be positive")
         for name, value in self._arrays():
@@ -367,7 +367,8 @@ class Predictions(_Record):
 
     values: (S, n_t, N) predicted label per structure, time and particle, NaN for particles
     of types the model does not predict; structures: (S,) structure indices; times: (n_t,);
-    types: (N,); box: (d,); metadata: model name, label kind, model files.
+    types: (S, N), per structure (swap Monte Carlo gives every structure its own assignment);
+    box: (d,); metadata: model name, label kind, model files.
     """
 
     KIND: ClassVar[str] = "predictions"
@@ -375,7 +376,7 @@ class Predictions(_Record):
         "values": "predicted labels, shape (S, n_t, N), NaN where not predicted; units of the label",
         "structures": "structure indices, shape (S,)",
         "times": "time grid, shape (n_t,), tau",
-        "types": "0-based particle type, shape (N,)",
+        "types": "0-based particle type per structure, shape (S, N)",
         "box": "box edge lengths, shape (d,), sigma_11",
     }
     values: np.ndarray
@@ -389,7 +390,7 @@ class Predictions(_Record):
 
     def _shape(self, name, n, d):
         return {"values": (len(self.structures), len(self.times), n), "structures": (None,),
-                "times": (len(self.times),)}.get(name) or super()._shape(name, n, d)
+                "times": (len(self.times),), "types": (len(self.structures), n)}.get(name) or super()._shape(name, n, d)
 
 
 KINDS: dict[str, type[_Record]] = {

@@ -57,14 +57,15 @@ def score_predictions(predictions: Predictions, labels: list[Labels], label: str
         raise ValueError(f"{len(labels)} label files for {len(predictions.structures)} predicted structures")
     n_s, n_t, _ = predictions.values.shape
     n_types = int(predictions.types.max()) + 1
+    types = predictions.types
     out = {m: np.full((n_s, n_t, n_types), np.nan) for m in metrics}
     for s, lab in enumerate(labels):
         truth = label_values(lab, label)
-        if truth.shape[0] != n_t or not np.array_equal(lab.types, predictions.types):
+        if truth.shape[0] != n_t or not np.array_equal(lab.types, types[s]):
             raise ValueError(f"structure {predictions.structures[s]}: labels ({truth.shape}) do not match the predictions")
         for t in range(n_t):
             for k in range(n_types):
-                mine = predictions.types == k
+                mine = types[s] == k
                 p = predictions.values[s, t, mine]
                 if not mine.any() or np.isnan(p).all():
                     continue
