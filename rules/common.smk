@@ -308,9 +308,11 @@ def _plan_summary():
             continue
         n_s = system["n_structures"]
         n_r = system["isoconfigurational"]["n_replicas"]
+        eq = system["equilibration"]
+        chains = f" in {eq['n_chains']} chain(s) per temperature" if eq["mode"] in ("single_run", "swap") else ""
         lines.append(
-            f"glassdyn plan: {name}: {n_t} temperatures x {n_s} structures = {n_t * n_s} structures, "
-            f"{n_t * n_s * n_r} replica runs ({n_r} per isoconfigurational job)"
+            f"glassdyn plan: {name}: {n_t} temperatures x {n_s} structures = {n_t * n_s} structures "
+            f"(equilibration: {eq['mode']}{chains}), {n_t * n_s * n_r} replica runs ({n_r} per isoconfigurational job)"
         )
     return "\n".join(lines)
 

@@ -17,8 +17,8 @@ and its crossing tau_k. tau_alpha^SWAP is unknown at the start, so windows adapt
 whose phi_s has not decayed to 1/e is followed by one twice as long; otherwise the next is
 ``window_tau`` tau_k long (so that ~10 frames resolve tau).
 
-The run is stationary when two consecutive windows, each at least ``window_tau`` times its own
-tau long, give the same tau: they differ by at most ``tolerance`` tau plus twice their combined
+The run is stationary when two consecutive windows, each at least ``window_tau`` / 2 times its own
+tau long (so that phi_s is averaged over many tau), give the same tau: they differ by at most ``tolerance`` tau plus twice their combined
 sampling error. An aging run has tau growing from window to window. Each window estimates its
 sampling error from the spread of tau over 8 blocks of particles: small systems have noisy
 windows, while aging shifts all blocks alike, so the error does not hide it.
@@ -60,7 +60,8 @@ class SwapProtocol:
         n = 32 for L = 32.896, q = 64 pi / L = 6.11; the same |q| at every system size)
     frames_per_window: snapshots per stationarity window
     initial_window: length of the first window (tau)
-    window_tau: windows last at least this many tau_alpha^SWAP
+    window_tau: windows are planned this many tau_alpha^SWAP long (of the previous window); a
+        window counts for stationarity if it spans at least half as many of its own tau
     tolerance: largest relative change of tau between two windows of a stationary run (on top of
         twice the windows' combined sampling error)
     max_windows: give up (error) after this many windows
@@ -284,10 +285,12 @@ def equilibrate_with_swap(
         else:
             if len(windows) >= 2:
                 prev = windows[-2]
-                long_enough = all(w.length >= protocol.window_tau * w.tau[0] for w in windows[-2:])
+                # planned as window_tau x the previous tau; noise in tau must not disqualify a window
+                long_enough = all(w.length >= 0.5 * protocol.window_tau * w.tau[0] for w in windows[-2:])
                 # equal within the tolerance, up to twice their combined sampling error
-                allowed = protocol.tolerance * prev.tau[0] + 2.0 * np.hypot(window.tau_error, prev.tau_error)
-                if long_enough and np.isfinite(prev.tau[0]) and abs(tau1 - prev.tau[0]) <= allowed:
+                same = np.isfinite(prev.tau[0]) and abs(tau1 - prev.tau[0]) <= (
+                    protocol.tolerance * prev.tau[0] + 2.0 * np.hypot(window.tau_error, prev.tau_error))
+                if long_enough and same:
                     result = StationarityResult(
                         tau_alpha_swap=0.5 * (tau1 + prev.tau[0]), tau_alpha_swap_per_type=np.asarray(tau),
                         windows=windows, times=times, phi_s=phi, duration=elapsed_cycles * protocol.cycle_time,
