@@ -17,11 +17,12 @@ and its crossing tau_k. tau_alpha^SWAP is unknown at the start, so windows adapt
 whose phi_s has not decayed to 1/e is followed by one twice as long; otherwise the next is
 ``window_tau`` tau_k long (so that ~10 frames resolve tau).
 
-The run is stationary when two consecutive windows, each at least ``window_tau`` / 2 times its own
-tau long (so that phi_s is averaged over many tau), give the same tau: they differ by at most ``tolerance`` tau plus twice their combined
-sampling error. An aging run has tau growing from window to window. Each window estimates its
-sampling error from the spread of tau over 8 blocks of particles: small systems have noisy
-windows, while aging shifts all blocks alike, so the error does not hide it.
+The run is stationary when two consecutive windows after the first (which holds the transient
+after the quench), each at least ``window_tau`` / 2 times its own tau long (so that phi_s is
+averaged over many tau), give the same tau: they differ by at most ``tolerance`` tau plus twice
+their combined sampling error. An aging run has tau growing from window to window. Each window
+estimates its sampling error from the spread of tau over 8 blocks of particles: small systems
+have noisy windows, while aging shifts all blocks alike, so the error does not hide it.
 tau_alpha^SWAP is the mean of the two windows' tau. Type 1 decides (the paper reports type 1);
 every type's tau is recorded.
 
@@ -283,7 +284,7 @@ def equilibrate_with_swap(
         elif not np.isfinite(tau1):
             window_cycles *= 2  # phi_s has not decayed within half the window
         else:
-            if len(windows) >= 2:
+            if len(windows) >= 3:  # the first window holds the transient after the quench: never compared
                 prev = windows[-2]
                 # planned as window_tau x the previous tau; noise in tau must not disqualify a window
                 long_enough = all(w.length >= 0.5 * protocol.window_tau * w.tau[0] for w in windows[-2:])
