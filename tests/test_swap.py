@@ -138,6 +138,51 @@ def test_swap_phase_energy_and_dynamics_match_fresh_lammps(ka2d, ka2d_state):
         assert np.abs(sim.positions(unwrapped=True) - xf).max() > 1e-6
 
 
+def test_swap_phase_in_place_matches_fresh_lammps(ka2d, ka2d_state):
+    """uniform_neighbour_cutoff: types and the kernel's force change go into LAMMPS without set-up."""
+    x, types, box, v = ka2d_state
+    n = len(types)
+    mc = SwapMonteCarlo(ka2d, temperature=2.0, n_swap=600, seed=2)
+    with Simulation(ka2d, box, types, x, v, timestep=0.005, uniform_neighbour_cutoff=True) as sim:
+        sim.set_integrator("nve")
+        sim.run(10)
+        e0 = sim.thermo("pe") * n
+        for _ in range(3):
+            assert mc.swap_phase(sim) > 50
+            assert not sim._setup_pending
+            # LAMMPS' forces, before any run: the old ones plus the kernel's change, which must
+            # be the forces of the new types
+            here = sim.positions(unwrapped=True)
+            np.testing.assert_allclose(sim.forces(), ka2d.forces(here, sim.types, box), rtol=0, atol=1e-9)
+            assert np.array_equal(sim.lammps_types(), sim.types)
+            state = (here, sim.velocities(), sim.types.copy())
+            sim.run(20, setup=False)  # ghost types and neighbour lists must be right for this
+            with Simulation(ka2d, box, state[2], state[0], state[1], timestep=0.005) as fresh:
+                fresh.set_integrator("nve")
+                fresh.run(20)
+                np.testing.assert_allclose(sim.positions(unwrapped=True), fresh.positions(unwrapped=True), rtol=0, atol=1e-9)
+                np.testing.assert_allclose(sim.velocities(), fresh.velocities(), rtol=0, atol=1e-9)
+        assert np.array_equal(np.bincount(sim.types), np.bincount(types))
+    with Simulation(ka2d, box, types, x, v) as sim:
+        with pytest.raises(RuntimeError, match="uniform_neighbour_cutoff"):
+            sim.retype_in_place(types, np.zeros((n, 2)))
+
+
+@pytest.mark.parametrize("mixture, form", [("kob_andersen_2d_ternary", "polynomial"), ("kob_andersen_3d", "force_shifted"),
+                                           ("kob_andersen_3d", "truncated_shifted")])
+def test_pair_force_matches_potential(mixture, form):
+    from glassdyn.systems.tables import PotentialTables, pair_force_over_r
+
+    pot = PairPotential(get_mixture(mixture), form)
+    t = PotentialTables.from_potential(pot)
+    for a in range(pot.mixture.n_types):
+        for b in range(pot.mixture.n_types):
+            r = np.linspace(0.7, 0.999 * t.cutoff[a, b], 40)
+            got = [pair_force_over_r(x * x, t.form, t.epsilon[a, b], t.sigma_squared[a, b], t.cutoff[a, b],
+                                     t.force_shift[a, b], t.polynomial[1], t.polynomial[2]) * x for x in r]
+            np.testing.assert_allclose(got, pot.force(r, a, b), rtol=1e-12, atol=1e-12)
+
+
 def test_swap_md_cycles_keep_composition_and_count(ka2d, ka2d_state, tmp_path):
     x, types, box, v = ka2d_state
     mc = SwapMonteCarlo(ka2d, temperature=0.5, n_swap=100, seed=4)

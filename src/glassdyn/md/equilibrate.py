@@ -202,7 +202,8 @@ def equilibrate_with_swap_from_scratch(
     part; a run killed in the swap part resumes there.
     """
     positions, types, box = random_configuration(potential, n_particles, density, rng)
-    with Simulation(potential, box, types, positions, timestep=swap_protocol.timestep, log_file=log_file) as sim:
+    with Simulation(potential, box, types, positions, timestep=swap_protocol.timestep, log_file=log_file,
+                    uniform_neighbour_cutoff=True) as sim:
         in_swap = swap_checkpoint is not None and swap_checkpoint.load() is not None
         resumed = in_swap or _melt_and_quench(sim, potential, protocol, rng, _melt_quench_phases(protocol), checkpoint)
         swap = SwapMonteCarlo(potential, swap_protocol.temperature, swap_protocol.n_swap, seed)
@@ -236,7 +237,7 @@ def continue_with_swap(
     """
     with Simulation(
         potential, previous.box, previous.types, previous.positions, previous.velocities,
-        timestep=swap_protocol.timestep, log_file=log_file,
+        timestep=swap_protocol.timestep, log_file=log_file, uniform_neighbour_cutoff=True,
     ) as sim:
         resumed = checkpoint is not None and checkpoint.load() is not None
         swap = SwapMonteCarlo(potential, swap_protocol.temperature, swap_protocol.n_swap, seed)

@@ -50,6 +50,9 @@ class Simulation:
     Particle ``i`` is LAMMPS atom ID ``i + 1``; every array in and out is ordered by ``i``.
     """
 
+    #: thermo output; referencing the per-atom energy sum makes LAMMPS tally per-atom energies
+    THERMO_STYLE = "custom step temp pe ke etotal press c_glassdyn_pesum"
+
     def __init__(
         self,
         potential: PairPotential,
@@ -62,6 +65,7 @@ class Simulation:
         log_file: str | Path | None = None,
         log_append: bool = False,
         neighbor_skin: float = 0.3,
+        uniform_neighbour_cutoff: bool = False,
     ):
         self.potential = potential
         self.mixture = potential.mixture
@@ -80,6 +84,8 @@ class Simulation:
             raise ValueError("positions contain NaN or inf")
         self.timestep = float(timestep)
         self.log_file = str(log_file) if log_file else None
+        # neighbour lists independent of the types: types may change in place (retype_in_place)
+        self.uniform_neighbour_cutoff = bool(uniform_neighbour_cutoff)
         # set when the state changed in a way that LAMMPS' neighbour lists, ghost atoms and
         # forces do not follow on their own (types); the next run() then sets up in full
         self._setup_pending = False
@@ -101,7 +107,7 @@ class Simulation:
             f"region glassdyn_box block 0 {self.box[0]:.17g} 0 {self.box[1]:.17g} {zlo} {zhi}",
             f"create_box {self.mixture.n_types} glassdyn_box",
             *[f"mass {t + 1} {m:.17g}" for t, m in enumerate(self.mixture.mass_array)],
-            *potential.lammps_commands(),
+            *potential.lammps_commands(uniform_neighbour_cutoff=self.uniform_neighbour_cutoff),
             f"neighbor {neighbor_skin} bin",
             "neigh_modify every 1 delay 0 check yes",
             f"timestep {self.timestep:.17g}",
@@ -131,7 +137,7 @@ class Simulation:
             "compute glassdyn_peatom all pe/atom",
             "compute glassdyn_unwrapped all property/atom xu yu zu",
             "compute glassdyn_pesum all reduce sum c_glassdyn_peatom",
-            "thermo_style custom step temp pe ke etotal press c_glassdyn_pesum",
+            f"thermo_style {self.THERMO_STYLE}",
             "thermo_modify norm yes flush yes",
             "thermo 1000",
         )
@@ -284,6 +290,36 @@ class Simulation:
         self._scatter("type", types + 1, 0)
         self.types = types.copy()
         self._setup_pending = True
+
+    def retype_in_place(self, types, force_change) -> None:
+        """Change types without LAMMPS' set-up: the next ``run(setup=False)`` is exact.
+
+        For swap Monte Carlo between MD segments, where a full set-up per cycle (what
+        :meth:`set_types` triggers) costs about two MD steps. Needs
+        ``uniform_neighbour_cutoff=True`` (neighbour lists that do not depend on the types).
+        The types of owned and ghost atoms are written directly, and ``force_change`` (N, d),
+        the exact change of every particle's force due to the new types (computed by the
+        caller, e.g. the swap kernel), is added to the forces the next step starts from.
+        Per-atom energies and the virial stay those of the old types until the next step.
+        Serial runs only (one MPI rank).
+        """
+        if not self.uniform_neighbour_cutoff:
+            raise RuntimeError("retype_in_place needs a Simulation with uniform_neighbour_cutoff=True")
+        types = np.asarray(types, dtype=np.int64)
+        force_change = np.asarray(force_change, dtype=float)
+        if types.shape != (self.n_particles,) or force_change.shape != (self.n_particles, self.dimension):
+            raise ValueError(f"need types ({self.n_particles},) and force_change ({self.n_particles}, {self.dimension})")
+        if types.min() < 0 or types.max() >= self.mixture.n_types:
+            raise ValueError(f"types must lie in 0..{self.mixture.n_types - 1}")
+        lmp = self._lmp
+        n_local = int(lmp.extract_global("nlocal"))
+        n_all = n_local + int(lmp.extract_global("nghost"))
+        if n_local != self.n_particles:
+            raise RuntimeError("retype_in_place supports serial runs only")
+        tag = lmp.numpy.extract_atom("id", nelem=n_all)  # ghosts are periodic images: same tag
+        lmp.numpy.extract_atom("type", nelem=n_all)[:] = types[tag - 1] + 1
+        lmp.numpy.extract_atom("f", nelem=n_local)[:, : self.dimension] += force_change[tag[:n_local] - 1]
+        self.types = types.copy()
 
     def lammps_types(self) -> np.ndarray:
         """0-based types as LAMMPS holds them, shape (N,) (for checks; :attr:`types` mirrors them)."""

@@ -51,7 +51,7 @@ import numpy as np
 
 from glassdyn.md.simulation import Simulation
 from glassdyn.systems.potentials import PairPotential
-from glassdyn.systems.tables import PotentialTables, pair_energy_reciprocal
+from glassdyn.systems.tables import PotentialTables, pair_energy_reciprocal, pair_force_over_r
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,76 @@ def _retype_energy(p, old, new, skip, types, first, last, index, dist2, inv2,
 
 
 @numba.njit(cache=True)
+def _type_energies(p, types, first, last, dist2, inv2, index, n_types,
+                   form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly, out):
+    """out[c] = energy of p with its neighbours if p had type c, for every type c."""
+    c0, c2, c4 = poly[0], poly[1], poly[2]
+    for c in range(n_types):
+        out[c] = 0.0
+    for e in range(first[p], last[p]):
+        t = types[index[e]]
+        r2 = dist2[e]
+        for c in range(n_types):
+            if r2 < rc2[c, t]:
+                out[c] += pair_energy_reciprocal(r2, inv2[e], form, eps[c, t], sig2[c, t], inv_sig2[c, t], rc[c, t],
+                                                 e_shift[c, t], f_shift[c, t], c0, c2, c4)
+
+
+@numba.njit(cache=True)
+def _pair_term(r2, c, t, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly):
+    """U_ct(r) inside its cutoff, 0 outside."""
+    if r2 >= rc2[c, t]:
+        return 0.0
+    return pair_energy_reciprocal(r2, 1.0 / r2, form, eps[c, t], sig2[c, t], inv_sig2[c, t], rc[c, t],
+                                  e_shift[c, t], f_shift[c, t], poly[0], poly[1], poly[2])
+
+
+@numba.njit(cache=True)
+def _neighbour_retyped(p, old, new, skip, first, last, dist2, index, n_types, cache,
+                       form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly):
+    """p's type went from ``old`` to ``new``: update the type energies of p's neighbours whose
+    cache exists (every neighbour but ``skip``)."""
+    for e in range(first[p], last[p]):
+        k = index[e]
+        if k == skip or first[k] < 0:
+            continue
+        r2 = dist2[e]
+        for c in range(n_types):
+            cache[k, c] += (_pair_term(r2, c, new, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+                            - _pair_term(r2, c, old, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly))
+
+
+@numba.njit(cache=True)
+def _add_force_change(p, old, new, skip, types, first, last, index, dist2, wrapped, box,
+                      form, eps, sig2, rc, rc2, f_shift, poly, force_change):
+    """Add to ``force_change`` the change of the pair forces of p (and of its neighbours) when p's
+    type goes from ``old`` to ``new``; the pair with ``skip`` (the swap partner) is unchanged."""
+    c2, c4 = poly[1], poly[2]
+    d = wrapped.shape[1]
+    for e in range(first[p], last[p]):
+        k = index[e]
+        if k == skip:
+            continue
+        r2 = dist2[e]
+        t = types[k]
+        df = 0.0
+        if r2 < rc2[new, t]:
+            df += pair_force_over_r(r2, form, eps[new, t], sig2[new, t], rc[new, t], f_shift[new, t], c2, c4)
+        if r2 < rc2[old, t]:
+            df -= pair_force_over_r(r2, form, eps[old, t], sig2[old, t], rc[old, t], f_shift[old, t], c2, c4)
+        if df == 0.0:
+            continue
+        for c in range(d):
+            dx = wrapped[p, c] - wrapped[k, c]
+            if dx > 0.5 * box[c]:
+                dx -= box[c]
+            elif dx < -0.5 * box[c]:
+                dx += box[c]
+            force_change[p, c] += df * dx
+            force_change[k, c] -= df * dx
+
+
+@numba.njit(cache=True)
 def _neighbour_pool(n, n_touched, box, cutoff):
     """Empty neighbour storage for one phase: (first, last, index, dist2, inv2).
 
@@ -246,12 +316,14 @@ def _add_neighbours(p, wrapped, box, stencil, cell_start, order, cutoff2, first,
 
 @numba.njit(cache=True)
 def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shift, f_shift, poly,
-                beta, uniforms, attempts, accepts):
+                beta, uniforms, attempts, accepts, force_change, track_forces):
     """len(uniforms) swap attempts at fixed positions; ``types`` (N,) int64 is updated in place.
 
     uniforms (M, 3) in [0, 1): pick of i, pick of j, Metropolis coin. attempts, accepts
     (n_types, n_types) int64 are incremented at [min(a, b), max(a, b)] of the attempted pair.
-    Returns (accepted swaps, sum of their dE).
+    With ``track_forces``, ``force_change`` (N, d) accumulates the exact change of every
+    particle's force due to the accepted swaps (applied in order, each with the types current
+    at its time). Returns (accepted swaps, sum of their dE).
 
     Proposal and detailed balance: i is uniform over all N particles, j uniform over the
     N - N_a particles whose type differs from a = type(i) (drawn directly from per-type member
@@ -292,6 +364,9 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
             cutoff2 = max(cutoff2, rc2[a, b])
     first, last, index, dist2, inv2 = _neighbour_pool(n, 2 * uniforms.shape[0], box, np.sqrt(cutoff2))
     pos = 0
+    # cache[p, c]: energy of p with its neighbours if p had type c (valid once p's list exists)
+    cache = np.zeros((n, n_types))
+    d = box.shape[0]
 
     accepted = 0
     energy = 0.0
@@ -313,13 +388,43 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
             if first[p] < 0:
                 pos, index, dist2, inv2 = _add_neighbours(p, wrapped, box, stencils[cell[p]], cell_start, order, cutoff2,
                                                           first, last, index, dist2, inv2, pos)
-        de = _retype_energy(i, a, b, j, types, first, last, index, dist2, inv2,
-                            form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
-        de += _retype_energy(j, b, a, i, types, first, last, index, dist2, inv2,
-                             form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+                _type_energies(p, types, first, last, dist2, inv2, index, n_types,
+                               form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly, cache[p])
+        # dE from the cached type energies, less the i-j pair, which they count but which is
+        # a-b before and b-a after the exchange
+        r2 = 0.0
+        for c in range(d):
+            dx = wrapped[i, c] - wrapped[j, c]
+            if dx > 0.5 * box[c]:
+                dx -= box[c]
+            elif dx < -0.5 * box[c]:
+                dx += box[c]
+            r2 += dx * dx
+        de = cache[i, b] - cache[i, a] + cache[j, a] - cache[j, b]
+        if r2 < cutoff2:
+            de -= (_pair_term(r2, b, b, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+                   - _pair_term(r2, a, b, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+                   + _pair_term(r2, a, a, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+                   - _pair_term(r2, b, a, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly))
         lo, hi = min(a, b), max(a, b)
         attempts[lo, hi] += 1
         if de <= 0.0 or uniforms[m, 2] < np.exp(-beta * de):
+            if track_forces:
+                _add_force_change(i, a, b, j, types, first, last, index, dist2, wrapped, box,
+                                  form, eps, sig2, rc, rc2, f_shift, poly, force_change)
+                _add_force_change(j, b, a, i, types, first, last, index, dist2, wrapped, box,
+                                  form, eps, sig2, rc, rc2, f_shift, poly, force_change)
+            # neighbours' type energies: i turned a -> b, j turned b -> a
+            _neighbour_retyped(i, a, b, j, first, last, dist2, index, n_types, cache,
+                               form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+            _neighbour_retyped(j, b, a, i, first, last, dist2, index, n_types, cache,
+                               form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+            if r2 < cutoff2:  # and i, j see each other's new type
+                for c in range(n_types):
+                    cache[i, c] += (_pair_term(r2, c, a, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+                                    - _pair_term(r2, c, b, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly))
+                    cache[j, c] += (_pair_term(r2, c, b, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly)
+                                    - _pair_term(r2, c, a, form, eps, sig2, inv_sig2, rc, rc2, e_shift, f_shift, poly))
             types[i] = b
             types[j] = a
             si, sj = slot[i], slot[j]
@@ -423,10 +528,13 @@ class SwapMonteCarlo:
         self.kernel_time = 0.0
 
     # -- arrays ------------------------------------------------------------------------------
-    def swap_types(self, positions, types: np.ndarray, box, n_swap: int | None = None) -> int:
+    def swap_types(self, positions, types: np.ndarray, box, n_swap: int | None = None,
+                   force_change: np.ndarray | None = None) -> int:
         """One swap phase on arrays: ``types`` (N,) int64, C-contiguous, is updated in place.
 
         positions (N, d) sigma_11 (any periodic image), box (d,). Returns the accepted swaps.
+        ``force_change`` (N, d) float64, if given, accumulates the change of every particle's
+        force (epsilon_11 / sigma_11) that the accepted swaps cause.
         """
         if not (isinstance(types, np.ndarray) and types.dtype == np.int64 and types.flags.c_contiguous):
             raise TypeError("types must be a C-contiguous int64 array (it is updated in place)")
@@ -438,11 +546,15 @@ class SwapMonteCarlo:
             raise ValueError("swap Monte Carlo needs at least two types present")
         uniforms = self.rng.random((n_swap, 3))
         t = self._tables
+        track = force_change is not None
+        if track and not (isinstance(force_change, np.ndarray) and force_change.shape == positions.shape
+                          and force_change.dtype == np.float64 and force_change.flags.c_contiguous):
+            raise TypeError(f"force_change must be a C-contiguous float64 array of shape {positions.shape}")
         start = time.perf_counter()
         accepted, energy = _swap_phase(
             positions, box, types, n_cells, self.potential.mixture.n_types, t.form, t.epsilon, t.sigma_squared,
             t.cutoff, t.cutoff_squared, t.energy_shift, t.force_shift, t.polynomial, 1.0 / self.temperature,
-            uniforms, self.attempts, self.accepts,
+            uniforms, self.attempts, self.accepts, force_change if track else np.zeros((1, positions.shape[1])), track,
         )
         self.kernel_time += time.perf_counter() - start
         self.energy_change += energy
@@ -453,13 +565,22 @@ class SwapMonteCarlo:
     def swap_phase(self, sim: Simulation, n_swap: int | None = None) -> int:
         """One swap phase on the current state of ``sim``; returns the accepted swaps.
 
-        New types go to LAMMPS with :meth:`Simulation.set_types`, so the next
+        With a ``Simulation(uniform_neighbour_cutoff=True)`` the new types and the exact force
+        change go straight into LAMMPS (:meth:`Simulation.retype_in_place`) and the next run
+        needs no set-up; otherwise they go in with :meth:`Simulation.set_types`, so the next
         :meth:`Simulation.run` rebuilds neighbour lists and ghost atoms and recomputes forces.
         """
         types = np.array(sim.types, dtype=np.int64)
-        accepted = self.swap_types(sim.positions(), types, sim.box, n_swap)
-        if accepted:
-            sim.set_types(types)
+        positions = np.ascontiguousarray(sim.positions(), dtype=np.float64)
+        if sim.uniform_neighbour_cutoff:
+            force_change = np.zeros_like(positions)
+            accepted = self.swap_types(positions, types, sim.box, n_swap, force_change)
+            if accepted:
+                sim.retype_in_place(types, force_change)
+        else:
+            accepted = self.swap_types(positions, types, sim.box, n_swap)
+            if accepted:
+                sim.set_types(types)
         return accepted
 
     def run(self, sim: Simulation, n_cycles: int, n_md: int = 10,

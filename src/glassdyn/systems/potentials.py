@@ -135,33 +135,48 @@ class PairPotential:
         return f
 
     # -- LAMMPS ------------------------------------------------------------------------------
-    def lammps_commands(self) -> list[str]:
-        """``pair_style`` / ``pair_coeff`` / ``pair_modify`` commands (LAMMPS types are 1-based)."""
+    def lammps_commands(self, uniform_neighbour_cutoff: bool = False) -> list[str]:
+        """``pair_style`` / ``pair_coeff`` / ``pair_modify`` commands (LAMMPS types are 1-based).
+
+        ``uniform_neighbour_cutoff``: overlay ``pair_style zero`` at the largest cutoff for every
+        type pair. LAMMPS' neighbour lists then hold every pair within that cutoff (plus skin)
+        whatever the types, so they stay valid when types change (swap Monte Carlo); the
+        energies and forces are unchanged.
+        """
         m = self.mixture
         eps, sig, rc = m.epsilon_matrix, m.sigma_matrix, m.cutoff_matrix
+        # (style, per-pair coefficients) of each overlaid style
         if self.form == "force_shifted":
-            cmds = [f"pair_style lj/smooth/linear {self.max_cutoff:.17g}"]
+            styles = [("lj/smooth/linear", lambda a, b: f"{eps[a, b]:.17g} {sig[a, b]:.17g} {rc[a, b]:.17g}")]
         elif self.form == "truncated_shifted":
-            cmds = [f"pair_style lj/cut {self.max_cutoff:.17g}"]
+            styles = [("lj/cut", lambda a, b: f"{eps[a, b]:.17g} {sig[a, b]:.17g} {rc[a, b]:.17g}")]
         else:
             # Two native styles overlaid, 3.3x faster than pair_style lepton on the expression
             # (KA2D, N = 1290): lj/cut gives the LJ term, and nm/cut, E0 / (n - m) [m (r0/r)^n -
             # n (r0/r)^m] with n = -2, m = -4, is E0 [(r/r0)^4 - 2 (r/r0)^2] = 4 eps [C2 (r/s)^2 +
             # C4 (r/s)^4] for r0^2 = -C2 s^2 / (2 C4), E0 = eps C2^2 / C4. pair_modify shift
             # makes the sum vanish at r_c, which is the role of C0 (see polynomial_residual).
-            cmds = [f"pair_style hybrid/overlay lj/cut {self.max_cutoff:.17g} nm/cut {self.max_cutoff:.17g}"]
-        for a in range(m.n_types):
-            for b in range(a, m.n_types):
-                if self.form == "polynomial":
-                    _, c2, c4 = m.polynomial
-                    if not (c2 < 0 < c4):
-                        raise ValueError(f"the nm/cut form of the polynomial needs C2 < 0 < C4, got {c2}, {c4}")
-                    r0 = sig[a, b] * np.sqrt(-c2 / (2.0 * c4))
-                    e0 = eps[a, b] * c2**2 / c4
-                    cmds.append(f"pair_coeff {a + 1} {b + 1} lj/cut {eps[a, b]:.17g} {sig[a, b]:.17g} {rc[a, b]:.17g}")
-                    cmds.append(f"pair_coeff {a + 1} {b + 1} nm/cut {e0:.17g} {r0:.17g} -2 -4 {rc[a, b]:.17g}")
-                else:
-                    cmds.append(f"pair_coeff {a + 1} {b + 1} {eps[a, b]:.17g} {sig[a, b]:.17g} {rc[a, b]:.17g}")
+            _, c2, c4 = m.polynomial
+            if not (c2 < 0 < c4):
+                raise ValueError(f"the nm/cut form of the polynomial needs C2 < 0 < C4, got {c2}, {c4}")
+            r0, e0 = sig * np.sqrt(-c2 / (2.0 * c4)), eps * c2**2 / c4
+            styles = [("lj/cut", lambda a, b: f"{eps[a, b]:.17g} {sig[a, b]:.17g} {rc[a, b]:.17g}"),
+                      ("nm/cut", lambda a, b: f"{e0[a, b]:.17g} {r0[a, b]:.17g} -2 -4 {rc[a, b]:.17g}")]
+        if uniform_neighbour_cutoff:
+            styles.append(("zero", None))
+        cutoff = f"{self.max_cutoff:.17g}"
+        if len(styles) == 1:
+            cmds = [f"pair_style {styles[0][0]} {cutoff}"]
+        else:
+            cmds = ["pair_style hybrid/overlay " + " ".join(f"{name} {cutoff}" for name, _ in styles)]
+        for name, coefficients in styles:
+            if coefficients is None:
+                cmds.append(f"pair_coeff * * {name}")
+                continue
+            for a in range(m.n_types):
+                for b in range(a, m.n_types):
+                    label = f" {name}" if len(styles) > 1 else ""
+                    cmds.append(f"pair_coeff {a + 1} {b + 1}{label} {coefficients(a, b)}")
         if self.form in ("truncated_shifted", "polynomial"):
             cmds.append("pair_modify shift yes")
         return cmds

@@ -86,6 +86,22 @@ def pair_energy(r2, form, eps, sig2, rc, e_shift, f_shift, c0, c2, c4):
 
 
 @numba.njit(cache=True)
+def pair_force_over_r(r2, form, eps, sig2, rc, f_shift, c2, c4):
+    """F(r) / r of the three forms inside the cutoff, F = -dU/dr (positive: repulsive).
+
+    The force on particle p from k is F(r) / r * (r_p - r_k).
+    """
+    s2 = sig2 / r2
+    s6 = s2 * s2 * s2
+    f = 24.0 * eps * (2.0 * s6 * s6 - s6) / r2
+    if form == 0:  # force_shifted: F(r) - F(r_c)
+        f -= f_shift / np.sqrt(r2)
+    elif form == 2:  # polynomial: -4 eps (2 C2 r / s^2 + 4 C4 r^3 / s^4) / r
+        f -= 4.0 * eps * (2.0 * c2 + 4.0 * c4 * r2 / sig2) / sig2
+    return f
+
+
+@numba.njit(cache=True)
 def pair_energy_reciprocal(r2, inv_r2, form, eps, sig2, inv_sig2, rc, e_shift, f_shift, c0, c2, c4):
     """:func:`pair_energy` from r^2 and the reciprocals 1 / r^2, 1 / sigma^2: no division.
 
