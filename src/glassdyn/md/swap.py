@@ -14,28 +14,37 @@ type-dependent cutoffs, rebuilds its neighbour lists) for every attempt: about 3
 attempts/s for KA2D with N = 1290. Exchanging the types of i and j only changes the pairs
 that involve i or j, so dE is a sum over the two neighbourhoods. Positions do not change
 during a swap phase, so the numba kernel bins them into a cell list once per phase (cells at
-least as wide as the largest cutoff: a 3^d stencil holds every interacting neighbour) and
-builds a particle's neighbour list (with r^2 and 1/r^2) the first time it takes part in an
-attempt; each attempt then costs two neighbourhood sums of ~23 pairs each (KA2D). About
-1 microsecond per attempt for N = 1290 with the paper's 2100 attempts per phase, list
-building included (``benchmarks/swap_speed.py``).
+least as wide as the largest cutoff: a 3^d stencil holds every interacting neighbour) and,
+the first time a particle takes part in an attempt, builds its neighbour list (r^2, 1/r^2)
+and its type energies E_p(c), the energy of p with its neighbours if p had type c. An
+attempt then costs O(1); an accepted swap updates the type energies of the two
+neighbourhoods. About 0.8 microseconds per attempt for N = 1290 with the paper's 2100
+attempts per phase, list building included (``benchmarks/swap_speed.py``).
 
 With ``i`` of type a and ``j`` of type b:
 
-    dE = sum_{k != i, j} [U_bt(r_ik) - U_at(r_ik)] + sum_{k != i, j} [U_at(r_jk) - U_bt(r_jk)],
+    dE = sum_{k != i, j} [U_bt(r_ik) - U_at(r_ik)] + sum_{k != i, j} [U_at(r_jk) - U_bt(r_jk)]
+       = E_i(b) - E_i(a) + E_j(a) - E_j(b) - [U_bb(r_ij) - U_ab(r_ij) + U_aa(r_ij) - U_ba(r_ij)],
 
 t = type of k, each pair inside its own (type-dependent) cutoff. The i-j pair itself is left
 out: it is a-b before and b-a after, and U_ab = U_ba.
 
 LAMMPS after a swap phase
 -------------------------
-Changed types are scattered into LAMMPS with :meth:`Simulation.set_types`, which makes the
-next :meth:`Simulation.run` do LAMMPS' full set-up (``run N pre yes``): neighbour lists are
-rebuilt with the new type pairs' cutoffs, ghost atoms (which carry copies of the types and
-are only refreshed when LAMMPS re-neighbours) get the new types, and the forces of the new
-types are computed before the first half-step. Without it, forces would be wrong near the
-swapped particles (``tests/test_swap.py`` checks both). The cost is one set-up per cycle,
-about two MD steps' worth (``benchmarks/swap_speed.py``).
+LAMMPS' neighbour lists (built with type-pair cutoffs), its ghost atoms (which carry copies
+of the types, refreshed only when it re-neighbours) and the forces the next step starts
+from all belong to the old types. Two ways to make them right:
+
+- ``Simulation(uniform_neighbour_cutoff=True)`` (what the equilibration uses): a ``pair_style
+  zero`` overlay at the largest cutoff makes the neighbour lists type-independent; the kernel
+  also accumulates the exact force change of the accepted swaps, and
+  :meth:`Simulation.retype_in_place` writes the new types (owned and ghost atoms) and adds
+  the force change into LAMMPS. The next run needs no set-up: a cycle costs 1.3x 10 MD steps.
+- otherwise :meth:`Simulation.set_types` makes the next :meth:`Simulation.run` do LAMMPS'
+  full set-up (``run N pre yes``), about two MD steps' worth per cycle (1.5x).
+
+Both give the trajectory of a fresh LAMMPS instance of the swapped state
+(``tests/test_swap.py``); skipping either gives wrong forces near the swapped particles.
 
 Units: lengths sigma_11, energies and temperature epsilon_11 (k_B = 1). Types are 0-based.
 """
