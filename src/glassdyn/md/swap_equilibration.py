@@ -288,9 +288,11 @@ def equilibrate_with_swap(
                 prev = windows[-2]
                 # planned as window_tau x the previous tau; noise in tau must not disqualify a window
                 long_enough = all(w.length >= 0.5 * protocol.window_tau * w.tau[0] for w in windows[-2:])
-                # equal within the tolerance, up to twice their combined sampling error
-                same = np.isfinite(prev.tau[0]) and abs(tau1 - prev.tau[0]) <= (
-                    protocol.tolerance * prev.tau[0] + 2.0 * np.hypot(window.tau_error, prev.tau_error))
+                # equal within the tolerance, up to twice their combined sampling error (an
+                # infinite error, a block whose phi_s did not decay, cannot vouch for anything)
+                combined = np.hypot(window.tau_error, prev.tau_error)
+                same = bool(np.isfinite(prev.tau[0]) and np.isfinite(combined)
+                            and abs(tau1 - prev.tau[0]) <= protocol.tolerance * prev.tau[0] + 2.0 * combined)
                 if long_enough and same:
                     result = StationarityResult(
                         tau_alpha_swap=0.5 * (tau1 + prev.tau[0]), tau_alpha_swap_per_type=np.asarray(tau),
