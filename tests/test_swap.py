@@ -146,13 +146,16 @@ def test_swap_phase_in_place_matches_fresh_lammps(ka2d, ka2d_state):
     with Simulation(ka2d, box, types, x, v, timestep=0.005, uniform_neighbour_cutoff=True) as sim:
         sim.set_integrator("nve")
         sim.run(10)
-        e0 = sim.thermo("pe") * n
         for _ in range(3):
+            old_types, old_energy = sim.types.copy(), mc.energy_change
             assert mc.swap_phase(sim) > 50
             assert not sim._setup_pending
+            here = sim.positions(unwrapped=True)
+            # the cached type energies sum to the exact energy change of the phase
+            exact = ka2d.particle_energies(here, sim.types, box).sum() - ka2d.particle_energies(here, old_types, box).sum()
+            assert mc.energy_change - old_energy == pytest.approx(exact, rel=1e-9, abs=1e-9)
             # LAMMPS' forces, before any run: the old ones plus the kernel's change, which must
             # be the forces of the new types
-            here = sim.positions(unwrapped=True)
             np.testing.assert_allclose(sim.forces(), ka2d.forces(here, sim.types, box), rtol=0, atol=1e-9)
             assert np.array_equal(sim.lammps_types(), sim.types)
             state = (here, sim.velocities(), sim.types.copy())

@@ -7,7 +7,6 @@ errors, units, atom ordering (by particle index) and 2D handling live in one pla
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 from pathlib import Path
 
