@@ -40,6 +40,13 @@ def test_checkpoint_interval_limits_writes(tmp_path):
     assert ckpt.load() is None
 
 
+def test_matches_tells_a_checkpoint_of_these_inputs(tmp_path):
+    ours = Checkpoint(tmp_path / "c.h5", {"a": 1}, interval=0)
+    assert not ours.matches()
+    ours.save({"x": [1.0]}, {"done": 1})
+    assert ours.matches() and not Checkpoint(tmp_path / "c.h5", {"a": 2}).matches()
+
+
 def test_equilibration_resumes_from_last_chunk(tmp_path, ka3d):
     protocol = EquilibrationProtocol(temperature=1.0, timestep=0.004, equilibration_time=2.0, melt_time=0.4, quench_time=0.4)
     path = tmp_path / "eq.checkpoint"

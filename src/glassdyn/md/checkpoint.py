@@ -48,13 +48,26 @@ class Checkpoint:
         self.interval = float(interval)
         self._last = time.monotonic()
 
+    def _belongs(self, f) -> bool:
+        return f.attrs.get("identity") == self.identity and bool(f.attrs.get("complete", False))
+
+    def matches(self) -> bool:
+        """Whether a checkpoint of these inputs exists (reads no arrays)."""
+        if not self.path.exists():
+            return False
+        try:
+            with h5py.File(self.path, "r") as f:
+                return self._belongs(f)
+        except OSError:
+            return False
+
     def load(self) -> tuple[dict, dict] | None:
         """(arrays, progress) of a matching checkpoint, or None."""
         if not self.path.exists():
             return None
         try:
             with h5py.File(self.path, "r") as f:
-                if f.attrs.get("identity") != self.identity or not f.attrs.get("complete", False):
+                if not self._belongs(f):
                     log.warning("ignoring checkpoint %s: it belongs to different inputs", self.path)
                     return None
                 arrays = {k: f[k][()] for k in f.keys()}

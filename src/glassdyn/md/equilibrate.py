@@ -204,7 +204,7 @@ def equilibrate_with_swap_from_scratch(
     positions, types, box = random_configuration(potential, n_particles, density, rng)
     with Simulation(potential, box, types, positions, timestep=swap_protocol.timestep, log_file=log_file,
                     uniform_neighbour_cutoff=True) as sim:
-        in_swap = swap_checkpoint is not None and swap_checkpoint.load() is not None
+        in_swap = swap_checkpoint is not None and swap_checkpoint.matches()
         resumed = in_swap or _melt_and_quench(sim, potential, protocol, rng, _melt_quench_phases(protocol), checkpoint)
         swap = SwapMonteCarlo(potential, swap_protocol.temperature, swap_protocol.n_swap, seed)
         result = equilibrate_with_swap(sim, swap, swap_protocol, seed=seed, checkpoint=swap_checkpoint)
@@ -239,7 +239,7 @@ def continue_with_swap(
         potential, previous.box, previous.types, previous.positions, previous.velocities,
         timestep=swap_protocol.timestep, log_file=log_file, uniform_neighbour_cutoff=True,
     ) as sim:
-        resumed = checkpoint is not None and checkpoint.load() is not None
+        resumed = checkpoint is not None and checkpoint.matches()
         swap = SwapMonteCarlo(potential, swap_protocol.temperature, swap_protocol.n_swap, seed)
         run_swap(sim, swap, swap_protocol, duration, seed=seed, checkpoint=checkpoint,
                  label=f"swap + MD for {duration:g} tau")
