@@ -28,5 +28,5 @@ include: "rules/models.smk"
 
 rule all:
     input:
-        all_targets(),
+        planning.all_targets(PLANS, LAYOUT),
     default_target: True

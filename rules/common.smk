@@ -1,51 +1,57 @@
 # Configuration, wildcard constraints, paths and input functions shared by all rules.
+#
+# Planning lives in the library (glassdyn.workflow.planning); this file only binds it to
+# Snakemake. Every rule's `params: config=` is the stage config of its job: exactly what the
+# job reads, for its own state point, so an edit reruns only the stages that read it.
 
 import re
 import sys
 
 from glassdyn.config import ConfigError, validate_config
-from glassdyn import workflow as gd
-from glassdyn.descriptors.sets import DESCRIPTOR_SETS
+from glassdyn.workflow import planning
 
 try:
+    # Imports the config's plug-in modules, then checks every key against the registries.
     config = validate_config(config)
 except ConfigError as exc:
     # One clear line naming the key, before any job runs.
     sys.exit(f"glassdyn: {exc}")
 
+from glassdyn.descriptors.sets import DESCRIPTOR_SETS  # after the plug-ins have registered theirs
+
 RESULTS = config["results"]
 SEED = config["seed"]
+LAYOUT = planning.Layout(RESULTS)
+PLANS = {name: planning.SystemPlan(name, system) for name, system in config["systems"].items()}
 
 
 wildcard_constraints:
     system="[A-Za-z][A-Za-z0-9_-]*",
     temperature=r"[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
-    structure="[0-9]{%d}" % gd.STRUCTURE_DIGITS,
+    structure="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
     descriptor_set="|".join(re.escape(n) for n in DESCRIPTOR_SETS),
     model="[a-z][A-Za-z0-9_-]*",
-    label="propensity|bond_breaking",
+    label="|".join(planning.LABEL_KINDS),
     particle_type="[0-9]+",
     time_index="[0-9]{3}",
     training=r"all|n[0-9]+|T[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
 
 
-STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/equilibrated/{{structure}}.h5"
-ISOCONFIGURATIONAL = f"{RESULTS}/{{system}}/T{{temperature}}/isoconfigurational/{{structure}}.h5"
-INHERENT_STRUCTURE = f"{RESULTS}/{{system}}/T{{temperature}}/inherent_structures/{{structure}}.h5"
-CAGE_STATE = f"{RESULTS}/{{system}}/T{{temperature}}/cage_states/{{structure}}.h5"
-LABELS = f"{RESULTS}/{{system}}/T{{temperature}}/labels/{{structure}}.h5"
-DYNAMICS = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.h5"
-DYNAMICS_TABLE = f"{RESULTS}/{{system}}/T{{temperature}}/dynamics.tsv"
-DESCRIPTORS = f"{RESULTS}/{{system}}/T{{temperature}}/descriptors/{{descriptor_set}}/{{structure}}.h5"
-GLASSBENCH_EXPORT = f"{RESULTS}/{{system}}/T{{temperature}}/glassbench/{{structure}}.npz"
-# Models: {training} is "all" (the split's training structures), "n<N>" (learning curve: the
-# first N of them) or "T<T'>" (transfer: the "all" models of temperature T' applied at T).
-MODEL = f"{RESULTS}/{{system}}/T{{temperature}}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.h5"
-# Models that take the state point as input (tGlassMLP) span every temperature of a system.
-TRANSFERABLE_MODEL = f"{RESULTS}/{{system}}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}.h5"
-PREDICTIONS = f"{RESULTS}/{{system}}/T{{temperature}}/predictions/{{training}}/{{model}}/{{label}}.h5"
-EVALUATION = f"{RESULTS}/{{system}}/T{{temperature}}/evaluation/{{training}}/{{model}}/{{label}}.tsv"
-MODEL_COMPARISON = f"{RESULTS}/model_comparison.tsv"
+STRUCTURE = LAYOUT.structure
+ISOCONFIGURATIONAL = LAYOUT.isoconfigurational
+INHERENT_STRUCTURE = LAYOUT.inherent_structure
+CAGE_STATE = LAYOUT.cage_state
+LABELS = LAYOUT.labels
+DYNAMICS = LAYOUT.dynamics
+DYNAMICS_TABLE = LAYOUT.dynamics_table
+DESCRIPTORS = LAYOUT.descriptors
+GLASSBENCH_EXPORT = LAYOUT.glassbench_export
+MODEL = LAYOUT.model
+TRANSFERABLE_MODEL = LAYOUT.transferable_model
+PREDICTIONS = LAYOUT.predictions
+EVALUATION = LAYOUT.evaluation
+MODEL_COMPARISON = LAYOUT.model_comparison
+STAGE_SCRIPT = "../scripts/run_stage.py"
 
 
 def systems_where(predicate):
@@ -56,18 +62,14 @@ def systems_where(predicate):
 
 # Which rule makes a file depends on where the system's data come from; each rule is
 # constrained to its systems so that no two rules can make the same file.
-SIMULATED = systems_where(lambda s: gd.source_format(s) is None)
-IMPORTED_TRAJECTORIES = systems_where(lambda s: gd.source_format(s) in ("botan", "deepmind"))
-IMPORTED_LABELS = systems_where(lambda s: gd.source_format(s) == "glassbench")
-WITH_TRAJECTORIES = systems_where(lambda s: gd.source_format(s) != "glassbench")
+SIMULATED = systems_where(lambda s: planning.source_format(s) is None)
+IMPORTED_TRAJECTORIES = systems_where(lambda s: planning.source_format(s) in ("botan", "deepmind"))
+IMPORTED_LABELS = systems_where(lambda s: planning.source_format(s) == "glassbench")
+WITH_TRAJECTORIES = systems_where(lambda s: planning.source_format(s) != "glassbench")
 
 
 def log_path(rule, suffix="log"):
     return f"logs/{{system}}/T{{temperature}}/{rule}/{{structure}}.{suffix}"
-
-
-def descriptor_log_path(rule):
-    return f"logs/{{system}}/T{{temperature}}/{rule}/{{descriptor_set}}/{{structure}}.log"
 
 
 def benchmark_path(rule):
@@ -78,243 +80,130 @@ def state_point_log_path(rule):
     return f"logs/{{system}}/T{{temperature}}/{rule}.log"
 
 
-def system_config(wildcards):
-    return config["systems"][wildcards.system]
+def model_job_path(kind, rule, suffix):
+    """logs/ or benchmarks/ path of a per-model job (one per training, model, label, type, time)."""
+    root = "logs" if kind == "log" else f"{RESULTS}/benchmarks"
+    return f"{root}/{{system}}/T{{temperature}}/{rule}/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.{suffix}"
 
 
-def simulation_config(wildcards):
-    """The system's config without analysis settings: changing how labels, descriptors or
-    models are computed, or the train/test split, must not make Snakemake rerun the
-    simulations (params are a rerun trigger)."""
-    return {k: v for k, v in system_config(wildcards).items() if k not in ("labels", "descriptors", "models", "split")}
+# -- params: what each job reads -----------------------------------------------------------------
+def get_stage_config(stage):
+    """params function: the stage config of the job (glassdyn.workflow.planning.stage_config)."""
+
+    def stage_config(wildcards):
+        return PLANS[wildcards.system].stage_config(stage, wildcards.get("temperature"))
+
+    return stage_config
 
 
-def labels_config(wildcards):
-    """The system's config without descriptor and model settings, for imports, labels and dynamics."""
-    return {k: v for k, v in system_config(wildcards).items() if k not in ("descriptors", "models", "split")}
+def get_equilibration_config(wildcards):
+    return PLANS[wildcards.system].stage_config("equilibrate_structure", wildcards.temperature,
+                                                structure=wildcards.structure)
 
 
-def cage_state_config(wildcards):
-    """What a cage-state Monte Carlo depends on (not the list of descriptor sets)."""
-    system = system_config(wildcards)
-    return {"mixture": system["mixture"], "potential": system["potential"], "state_points": system["state_points"],
-            "descriptors": {"cage_state": system["descriptors"]["cage_state"]}}
+def get_model_config(wildcards):
+    return PLANS[wildcards.system].stage_config("train_model", wildcards.temperature, model=wildcards.model)
 
 
-def descriptor_config(wildcards):
-    """What a descriptor set depends on: the mixture and its potential."""
-    system = system_config(wildcards)
-    return {"mixture": system["mixture"], "potential": system["potential"]}
+def get_transferable_model_config(wildcards):
+    plan = PLANS[wildcards.system]
+    return plan.stage_config("train_transferable_model", model=wildcards.model,
+                             time_indices={t: plan.time_indices(t) for t in plan.temperatures})
 
 
-def descriptor_states(wildcards):
-    """The state files (structure, inherent structure, cage state) the descriptor set needs."""
-    paths = {"structure": STRUCTURE, "inherent_structure": INHERENT_STRUCTURE, "cage_state": CAGE_STATE}
-    ids = dict(system=wildcards.system, temperature=wildcards.temperature, structure=wildcards.structure)
-    return {s: paths[s].format(**ids) for s in DESCRIPTOR_SETS[wildcards.descriptor_set].states}
+# -- input functions -------------------------------------------------------------------------
+def get_source_file(wildcards):
+    return PLANS[wildcards.system].source_file(wildcards.temperature, wildcards.structure)
 
 
-def state_point_labels(wildcards):
-    """All label files of one system and temperature, for summarize_dynamics."""
-    system = system_config(wildcards)
-    sp = gd.state_point(system, wildcards.temperature)
-    return [
-        LABELS.format(system=wildcards.system, temperature=wildcards.temperature, structure=gd.format_structure(i))
-        for i in range(gd.n_structures(system, sp))
-    ]
-
-
-def source_data_file(wildcards):
-    return gd.source_file(system_config(wildcards), wildcards.temperature, wildcards.structure)
-
-
-def previous_structure(wildcards):
+def get_previous_structure(wildcards):
     """single_run and swap modes: structure k continues structure k - n_chains (same chain)."""
-    eq = system_config(wildcards)["equilibration"]
-    index = int(wildcards.structure)
-    if eq["mode"] in ("single_run", "swap") and index >= eq["n_chains"]:
-        return {"previous": STRUCTURE.format(
-            system=wildcards.system, temperature=wildcards.temperature,
-            structure=gd.format_structure(index - eq["n_chains"]),
-        )}
-    return {}
+    previous = PLANS[wildcards.system].continued_structure(wildcards.structure)
+    if previous is None:
+        return {}
+    return {"previous": STRUCTURE.format(system=wildcards.system, temperature=wildcards.temperature,
+                                         structure=planning.format_structure(previous))}
 
 
-def _state_point_ids(wildcards, temperature=None):
-    return dict(system=wildcards.system, temperature=temperature or wildcards.temperature)
+def get_descriptor_states(wildcards):
+    """The state files (structure, inherent structure, cage state) the descriptor set needs."""
+    files = LAYOUT.state_files(wildcards.system, wildcards.temperature, wildcards.structure)
+    return {s: files[s] for s in DESCRIPTOR_SETS[wildcards.descriptor_set].states}
 
 
-def model_config(wildcards):
-    """What one model depends on: its options, the split and the label settings (params)."""
-    system = system_config(wildcards)
-    models = system["models"]
-    return {**labels_config(wildcards), "split": system["split"], "descriptors": {"sets": system["descriptors"]["sets"]},
-            "models": {k: v for k, v in models.items() if k in ("validation_fraction", "time_indices", wildcards.model)}}
+def get_state_point_labels(wildcards):
+    """All label files of one system and temperature, for summarize_dynamics."""
+    return [LABELS.format(system=wildcards.system, temperature=wildcards.temperature, structure=s)
+            for s in PLANS[wildcards.system].structures(wildcards.temperature)]
 
 
-def transferable_model_config(wildcards):
-    """What a model over all temperatures depends on (no temperature wildcard)."""
-    system = system_config(wildcards)
-    return {**labels_config(wildcards), "split": system["split"], "descriptors": {"sets": system["descriptors"]["sets"]},
-            "models": {k: v for k, v in system["models"].items() if k in ("validation_fraction", "time_indices", wildcards.model)}}
-
-
-def _files(kind, wildcards, indices, descriptor_set=None):
-    ids = _state_point_ids(wildcards)
+def _files(kind, system, temperature, indices, descriptor_set=None):
+    ids = dict(system=system, temperature=temperature)
     if kind == "labels":
-        return [LABELS.format(structure=gd.format_structure(i), **ids) for i in indices]
-    return [DESCRIPTORS.format(structure=gd.format_structure(i), descriptor_set=descriptor_set, **ids) for i in indices]
+        return [LABELS.format(structure=planning.format_structure(i), **ids) for i in indices]
+    return [DESCRIPTORS.format(structure=planning.format_structure(i), descriptor_set=descriptor_set, **ids) for i in indices]
 
 
-def model_descriptor_set(wildcards):
-    from glassdyn.models.recipes import get_recipe
-
-    return get_recipe(wildcards.model).descriptor_set_for(system_config(wildcards)["models"].get(wildcards.model))
-
-
-def model_training_data(wildcards):
+def get_training_data(wildcards):
     """Descriptor and label files of the training and validation structures of one model."""
-    split = gd.model_structures(system_config(wildcards), wildcards.temperature, wildcards.training)
-    dset = model_descriptor_set(wildcards)
-    return {
-        "train_descriptors": _files("descriptors", wildcards, split["train"], dset),
-        "train_labels": _files("labels", wildcards, split["train"]),
-        "validation_descriptors": _files("descriptors", wildcards, split["validation"], dset),
-        "validation_labels": _files("labels", wildcards, split["validation"]),
-    }
-
-
-def transferable_training_data(wildcards):
-    """Training and validation files of every temperature (tGlassMLP)."""
-    system = system_config(wildcards)
-    dset = model_descriptor_set(wildcards)
-    out = {"train_descriptors": [], "train_labels": [], "validation_descriptors": [], "validation_labels": []}
-    for sp in system["state_points"]:
-        t = gd.format_temperature(sp["temperature"])
-        ids = dict(system=wildcards.system, temperature=t)
-        split = gd.model_structures(system, t, wildcards.training)
-        for part in ("train", "validation"):
-            structures = [gd.format_structure(i) for i in split[part]]
-            out[f"{part}_descriptors"] += [DESCRIPTORS.format(structure=s, descriptor_set=dset, **ids) for s in structures]
-            out[f"{part}_labels"] += [LABELS.format(structure=s, **ids) for s in structures]
-    return out
-
-
-def model_files(wildcards):
-    """{target time index: [model file per particle type]} behind one predictions file."""
-    from glassdyn.models.recipes import get_recipe
-
-    system = system_config(wildcards)
-    training, source = wildcards.training, wildcards.temperature
-    if not get_recipe(wildcards.model).per_time:
-        return {
-            t: [TRANSFERABLE_MODEL.format(system=wildcards.system, training=training, model=wildcards.model,
-                                          label=wildcards.label, particle_type=k)
-                for k in system["models"]["particle_types"]]
-            for t in gd.model_time_indices(system, wildcards.temperature)
-        }
-    if training.startswith("n"):
-        chosen = system["models"]["studies"]["learning_curve"].get("time_indices")
-        time_map = {t: t for t in (chosen or gd.model_time_indices(system, wildcards.temperature))}
-    elif training.startswith("T"):
-        source, training = training[1:], "all"
-        time_map = gd.transfer_time_map(system, wildcards.temperature, source)
-    else:
-        time_map = {t: t for t in gd.model_time_indices(system, wildcards.temperature)}
-    return {
-        t: [MODEL.format(system=wildcards.system, temperature=source, training=training, model=wildcards.model,
-                         label=wildcards.label, particle_type=k, time_index=f"{s:03d}")
-            for k in system["models"]["particle_types"]]
-        for t, s in time_map.items()
-    }
-
-
-def model_file_list(wildcards):
-    return [f for files in model_files(wildcards).values() for f in files]
-
-
-def test_structures(wildcards):
-    return gd.model_structures(system_config(wildcards), wildcards.temperature)["test"]
-
-
-def test_descriptors(wildcards):
-    return _files("descriptors", wildcards, test_structures(wildcards), model_descriptor_set(wildcards))
-
-
-def test_labels(wildcards):
-    return _files("labels", wildcards, test_structures(wildcards))
-
-
-def evaluation_targets():
-    """Every evaluation table: all models x T x label (+ learning curves and transfers)."""
-    targets = []
-    for name, system in config["systems"].items():
-        if not system["models"]["train"]:
-            continue
-        models = gd.model_names(system)
-        studies = system["models"]["studies"]
-        temperatures = [gd.format_temperature(sp["temperature"]) for sp in system["state_points"]]
-        for temperature in temperatures:
-            trainings = [(m, "all") for m in models]
-            if "learning_curve" in studies:
-                lc = studies["learning_curve"]
-                for m in gd.model_names(system, lc["models"]):
-                    trainings += [(m, f"n{n}") for n in lc["training_sizes"]]
-            if "transfer" in studies:
-                trainings += [(m, f"T{source}") for m in gd.model_names(system, studies["transfer"]["models"])
-                              for source in temperatures if source != temperature]
-            for model, training in trainings:
-                for label in system["models"]["labels"]:
-                    targets.append(EVALUATION.format(system=name, temperature=temperature, training=training,
-                                                     model=model, label=label))
-    return targets
-
-
-def comparison_dynamics():
-    """{(system, T): dynamics file} of every system with models."""
+    plan = PLANS[wildcards.system]
+    split = plan.split(wildcards.temperature, wildcards.training)
+    dset = plan.model_descriptor_set(wildcards.model)
     out = {}
-    for name, system in config["systems"].items():
-        if system["models"]["train"]:
-            for sp in system["state_points"]:
-                t = gd.format_temperature(sp["temperature"])
-                out[(name, t)] = DYNAMICS.format(system=name, temperature=t)
+    for part in ("train", "validation"):
+        out[f"{part}_descriptors"] = _files("descriptors", wildcards.system, wildcards.temperature, split[part], dset)
+        out[f"{part}_labels"] = _files("labels", wildcards.system, wildcards.temperature, split[part])
     return out
 
 
-def all_targets():
-    targets = []
-    for system, temperature, structure in gd.structures(config):
-        ids = dict(system=system, temperature=temperature, structure=structure)
-        targets += [LABELS.format(**ids), INHERENT_STRUCTURE.format(**ids)]
-        for name in config["systems"][system]["descriptors"]["sets"]:
-            targets.append(DESCRIPTORS.format(descriptor_set=name, **ids))
-    for name, system in config["systems"].items():
-        for sp in system["state_points"]:
-            ids = dict(system=name, temperature=gd.format_temperature(sp["temperature"]))
-            targets += [DYNAMICS.format(**ids), DYNAMICS_TABLE.format(**ids)]
-    evaluations = evaluation_targets()
-    if evaluations:
-        targets += evaluations + [MODEL_COMPARISON]
-    return targets
+def get_transferable_training_data(wildcards):
+    """Training and validation files of every temperature (tGlassMLP)."""
+    plan = PLANS[wildcards.system]
+    dset = plan.model_descriptor_set(wildcards.model)
+    out = {"train_descriptors": [], "train_labels": [], "validation_descriptors": [], "validation_labels": []}
+    for t in plan.temperatures:
+        split = plan.split(t, wildcards.training)
+        for part in ("train", "validation"):
+            out[f"{part}_descriptors"] += _files("descriptors", wildcards.system, t, split[part], dset)
+            out[f"{part}_labels"] += _files("labels", wildcards.system, t, split[part])
+    return out
 
 
-def _plan_summary():
-    lines = []
-    for name, system in config["systems"].items():
-        n_t = len(system["state_points"])
-        if gd.source_format(system):
-            n_s = sum(gd.n_structures(system, sp) for sp in system["state_points"])
-            lines.append(f"glassdyn plan: {name}: {n_t} temperatures, {n_s} structures imported from {gd.source_format(system)} files")
-            continue
-        n_s = system["n_structures"]
-        n_r = system["isoconfigurational"]["n_replicas"]
-        eq = system["equilibration"]
-        chains = f" in {eq['n_chains']} chain(s) per temperature" if eq["mode"] in ("single_run", "swap") else ""
-        lines.append(
-            f"glassdyn plan: {name}: {n_t} temperatures x {n_s} structures = {n_t * n_s} structures "
-            f"(equilibration: {eq['mode']}{chains}), {n_t * n_s * n_r} replica runs ({n_r} per isoconfigurational job)"
-        )
-    return "\n".join(lines)
+def get_model_files(wildcards):
+    """{target time index: [model file per particle type]} behind one predictions file."""
+    plan = PLANS[wildcards.system]
+    types = plan.system["models"]["particle_types"]
+    ids = dict(system=wildcards.system, model=wildcards.model, label=wildcards.label)
+    if not plan.per_time(wildcards.model):
+        files = [TRANSFERABLE_MODEL.format(training=wildcards.training, particle_type=k, **ids) for k in types]
+        return {t: files for t in plan.time_indices(wildcards.temperature)}
+    source, training, time_map = plan.model_time_map(wildcards.temperature, wildcards.model, wildcards.training)
+    return {t: [MODEL.format(temperature=source, training=training, particle_type=k,
+                             time_index=planning.format_time_index(s), **ids) for k in types]
+            for t, s in time_map.items()}
 
 
-print(_plan_summary(), file=sys.stderr)
+def get_model_file_list(wildcards):
+    return sorted({f for files in get_model_files(wildcards).values() for f in files})
+
+
+def get_test_structures(wildcards):
+    return list(PLANS[wildcards.system].split(wildcards.temperature)["test"])
+
+
+def get_test_descriptors(wildcards):
+    plan = PLANS[wildcards.system]
+    return _files("descriptors", wildcards.system, wildcards.temperature, get_test_structures(wildcards),
+                  plan.model_descriptor_set(wildcards.model))
+
+
+def get_test_labels(wildcards):
+    return _files("labels", wildcards.system, wildcards.temperature, get_test_structures(wildcards))
+
+
+def get_comparison_dynamics():
+    """[[system, T, dynamics file], ...] of every system with models."""
+    return [[s, t, f] for (s, t), f in planning.comparison_dynamics(PLANS, LAYOUT).items()]
+
+
+print(planning.plan_summary(PLANS), file=sys.stderr)

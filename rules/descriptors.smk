@@ -14,25 +14,25 @@ rule compute_cage_state:
     benchmark:
         benchmark_path("compute_cage_state")
     params:
-        system=cage_state_config,
+        config=get_stage_config("compute_cage_state"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/compute_cage_state.py"
+        STAGE_SCRIPT
 
 
 rule compute_descriptors:
     input:
-        unpack(descriptor_states),
+        unpack(get_descriptor_states),
     output:
         descriptors=DESCRIPTORS,
     log:
-        main=descriptor_log_path("compute_descriptors"),
+        main=f"logs/{{system}}/T{{temperature}}/compute_descriptors/{{descriptor_set}}/{{structure}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/{{system}}/T{{temperature}}/compute_descriptors/{{descriptor_set}}/{{structure}}.tsv"
     params:
-        system=descriptor_config,
+        config=get_stage_config("compute_descriptors"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/compute_descriptors.py"
+        STAGE_SCRIPT

@@ -1,8 +1,11 @@
+# Equilibrated structures: melt-quench-NVT, one long NVT chain, or swap Monte Carlo + MD.
+
+
 rule equilibrate_structure:
     wildcard_constraints:
         system=SIMULATED,
     input:
-        unpack(previous_structure),
+        unpack(get_previous_structure),
     output:
         structure=STRUCTURE,
     log:
@@ -11,8 +14,8 @@ rule equilibrate_structure:
     benchmark:
         benchmark_path("equilibrate_structure")
     params:
-        system=simulation_config,
+        config=get_equilibration_config,
         seed=SEED,
     threads: 1
     script:
-        "../scripts/equilibrate_structure.py"
+        STAGE_SCRIPT

@@ -7,18 +7,18 @@ rule import_isoconfigurational:
     wildcard_constraints:
         system=IMPORTED_TRAJECTORIES,
     input:
-        source=source_data_file,
+        source=get_source_file,
     output:
         structure=STRUCTURE,
         ensemble=ISOCONFIGURATIONAL,
     log:
         main=log_path("import_isoconfigurational"),
     params:
-        system=labels_config,
+        config=get_stage_config("import_isoconfigurational"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/import_isoconfigurational.py"
+        STAGE_SCRIPT
 
 
 rule import_labels:
@@ -26,7 +26,7 @@ rule import_labels:
     wildcard_constraints:
         system=IMPORTED_LABELS,
     input:
-        source=source_data_file,
+        source=get_source_file,
     output:
         structure=STRUCTURE,
         labels=LABELS,
@@ -35,8 +35,8 @@ rule import_labels:
     log:
         main=log_path("import_labels"),
     params:
-        system=labels_config,
+        config=get_stage_config("import_labels"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/import_labels.py"
+        STAGE_SCRIPT

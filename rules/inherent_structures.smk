@@ -1,3 +1,6 @@
+# Inherent structures: every structure minimised to its local energy minimum.
+
+
 rule quench_inherent_structure:
     wildcard_constraints:
         system=WITH_TRAJECTORIES,
@@ -11,8 +14,8 @@ rule quench_inherent_structure:
     benchmark:
         benchmark_path("quench_inherent_structure")
     params:
-        system=simulation_config,
+        config=get_stage_config("quench_inherent_structure"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/quench_inherent_structure.py"
+        STAGE_SCRIPT

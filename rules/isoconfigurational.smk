@@ -1,3 +1,6 @@
+# N_R replicas of every structure with fresh Maxwell velocities (the isoconfigurational ensemble).
+
+
 rule run_isoconfigurational:
     wildcard_constraints:
         system=SIMULATED,
@@ -11,8 +14,8 @@ rule run_isoconfigurational:
     benchmark:
         benchmark_path("run_isoconfigurational")
     params:
-        system=simulation_config,
+        config=get_stage_config("run_isoconfigurational"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/run_isoconfigurational.py"
+        STAGE_SCRIPT

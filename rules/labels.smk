@@ -13,27 +13,27 @@ rule compute_labels:
     benchmark:
         benchmark_path("compute_labels")
     params:
-        system=labels_config,
+        config=get_stage_config("compute_labels"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/compute_labels.py"
+        STAGE_SCRIPT
 
 
 rule summarize_dynamics:
     input:
-        labels=state_point_labels,
+        labels=get_state_point_labels,
     output:
         dynamics=DYNAMICS,
         table=DYNAMICS_TABLE,
     log:
         main=state_point_log_path("summarize_dynamics"),
     params:
-        system=labels_config,
+        config=get_stage_config("summarize_dynamics"),
         seed=SEED,
     threads: 1
     script:
-        "../scripts/summarize_dynamics.py"
+        STAGE_SCRIPT
 
 
 rule export_glassbench:
@@ -47,4 +47,4 @@ rule export_glassbench:
         main=log_path("export_glassbench"),
     threads: 1
     script:
-        "../scripts/export_glassbench.py"
+        STAGE_SCRIPT

@@ -4,25 +4,25 @@
 
 rule train_model:
     input:
-        unpack(model_training_data),
+        unpack(get_training_data),
     output:
         model=protected(MODEL),
     log:
-        main=f"logs/{{system}}/T{{temperature}}/train_model/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.log",
+        main=model_job_path("log", "train_model", "log"),
     benchmark:
-        f"{RESULTS}/benchmarks/{{system}}/T{{temperature}}/train_model/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.tsv"
+        model_job_path("benchmark", "train_model", "tsv")
     params:
-        system=model_config,
+        config=get_model_config,
         seed=SEED,
     threads: 1
     script:
-        "../scripts/train_model.py"
+        STAGE_SCRIPT
 
 
 rule train_transferable_model:
     # tGlassMLP: one network for every temperature and time of the system (PRB Sec. II.E).
     input:
-        unpack(transferable_training_data),
+        unpack(get_transferable_training_data),
     output:
         model=protected(TRANSFERABLE_MODEL),
     log:
@@ -30,55 +30,55 @@ rule train_transferable_model:
     benchmark:
         f"{RESULTS}/benchmarks/{{system}}/train_transferable_model/{{training}}/{{model}}/{{label}}/type{{particle_type}}.tsv"
     params:
-        system=transferable_model_config,
+        config=get_transferable_model_config,
         seed=SEED,
     threads: 1
     script:
-        "../scripts/train_transferable_model.py"
+        STAGE_SCRIPT
 
 
 rule predict_model:
     input:
-        models=model_file_list,
-        descriptors=test_descriptors,
+        models=get_model_file_list,
+        descriptors=get_test_descriptors,
     output:
         predictions=PREDICTIONS,
     log:
         main=f"logs/{{system}}/T{{temperature}}/predict_model/{{training}}/{{model}}/{{label}}.log",
     params:
-        system=model_config,
-        model_files=model_files,
-        structures=test_structures,
+        config=get_stage_config("predict_model"),
+        model_files=get_model_files,
+        structures=get_test_structures,
     threads: 1
     script:
-        "../scripts/predict_model.py"
+        STAGE_SCRIPT
 
 
 rule evaluate_model:
     input:
         predictions=PREDICTIONS,
-        labels=test_labels,
+        labels=get_test_labels,
     output:
         table=EVALUATION,
     log:
         main=f"logs/{{system}}/T{{temperature}}/evaluate_model/{{training}}/{{model}}/{{label}}.log",
     params:
-        system=model_config,
+        config=get_stage_config("evaluate_model"),
     threads: 1
     script:
-        "../scripts/evaluate_model.py"
+        STAGE_SCRIPT
 
 
 rule compare_models:
     input:
-        evaluations=evaluation_targets(),
-        dynamics=list(comparison_dynamics().values()),
+        evaluations=planning.evaluation_targets(PLANS, LAYOUT),
+        dynamics=[f for _, _, f in get_comparison_dynamics()],
     output:
         table=MODEL_COMPARISON,
     log:
         main="logs/compare_models.log",
     params:
-        dynamics=comparison_dynamics(),
+        dynamics=get_comparison_dynamics(),
     threads: 1
     script:
-        "../scripts/compare_models.py"
+        STAGE_SCRIPT

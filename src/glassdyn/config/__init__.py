@@ -29,8 +29,49 @@ class ConfigError(ValueError):
 
 
 @cache
-def schema() -> dict:
+def _schema_file() -> dict:
     return yaml.safe_load(resources.files("glassdyn.config").joinpath("schema.yaml").read_text())
+
+
+def schema() -> dict:
+    """The config schema, with the names of the registered descriptor sets and models.
+
+    The file lists the built-in names; plug-ins (``plugins``) add theirs to the registries,
+    so the allowed names are taken from the registries at validation time.
+    """
+    from glassdyn.descriptors.sets import DESCRIPTOR_SETS
+    from glassdyn.models.recipes import model_names
+
+    root = copy.deepcopy(_schema_file())
+    system = root["$defs"]["system"]["properties"]
+    system["descriptors"]["properties"]["sets"]["items"] = {"enum": sorted(DESCRIPTOR_SETS)}
+    models = system["models"]["properties"]
+    models["train"]["items"] = {"enum": model_names()}
+    for name in model_names():
+        # a plug-in model's options are its constructor arguments (and descriptor_set)
+        models.setdefault(name, {"type": "object", "default": {}})
+    return root
+
+
+def load_plugins(modules) -> list:
+    """Import the plug-in modules named in the config (``plugins``); the working directory is searched too.
+
+    Raises :class:`ConfigError` naming the entry when a module cannot be imported.
+    """
+    import importlib
+    import sys
+
+    if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+        raise ConfigError("plugins", f"a list of module names, got {modules!r}")
+    if modules and os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
+    loaded = []
+    for i, name in enumerate(modules):
+        try:
+            loaded.append(importlib.import_module(name))
+        except Exception as exc:  # any failure inside the user's module, reported with its key
+            raise ConfigError(f"plugins.{i}", f"cannot import {name!r}: {type(exc).__name__}: {exc}") from exc
+    return loaded
 
 
 def _dotted(path) -> str:
@@ -242,6 +283,7 @@ def validate_config(config: dict) -> dict:
     """Validate ``config`` and return a copy with defaults filled in; raises :class:`ConfigError`."""
     if not isinstance(config, dict) or not config:
         raise ConfigError("", "empty configuration (give --configfile or keep config/config.yaml)")
+    load_plugins(config.get("plugins", []))
     root = schema()
     validator = jsonschema.Draft202012Validator(root)
     errors = list(validator.iter_errors(config))

@@ -29,11 +29,10 @@ from typing import Callable
 
 import numpy as np
 
-from glassdyn.descriptors.coarse_grain import CoarseGraining, coarse_grain
-from glassdyn.descriptors.glassmlp import GLASSMLP_PRL_LENGTHS, TGLASSMLP_PRB_LENGTHS, GlassMLPDescriptors
-from glassdyn.descriptors.voronoi import VoronoiCells
-from glassdyn.io.data import Descriptors
 from glassdyn.systems.mixtures import Mixture
+
+# The registry is read while planning (every Snakefile parse), so the descriptor kernels
+# (numba, SciPy) are imported inside the functions that compute, not here.
 
 STATES = ("structure", "inherent_structure", "cage_state")
 
@@ -71,8 +70,11 @@ def get_set(name: str) -> DescriptorSet:
         raise KeyError(f"unknown descriptor set {name!r}; known: {sorted(DESCRIPTOR_SETS)}") from None
 
 
-def compute_descriptor_set(name: str, states: dict, mixture: Mixture, options: dict | None = None) -> Descriptors:
-    """Compute set ``name`` from ``states`` (state name -> record) and return the record."""
+def compute_descriptor_set(name: str, states: dict, mixture: Mixture, options: dict | None = None):
+    """Compute set ``name`` from ``states`` (state name -> record) and return the
+    :class:`~glassdyn.io.Descriptors` record."""
+    from glassdyn.io.data import Descriptors
+
     spec = get_set(name)
     missing = [s for s in spec.states if states.get(s) is None]
     if missing:
@@ -87,8 +89,14 @@ def compute_descriptor_set(name: str, states: dict, mixture: Mixture, options: d
     return Descriptors(values=values, names=names, types=reference.types, box=reference.box, metadata=metadata)
 
 
-def _glassmlp(lengths, include_displacement):
+def _glassmlp(paper, include_displacement):
+    """GlassMLP descriptors over the coarse-graining lengths of ``paper``: 'prl' or 'prb'."""
+
     def compute(states, mixture, options):
+        from glassdyn.descriptors.glassmlp import GLASSMLP_PRL_LENGTHS, TGLASSMLP_PRB_LENGTHS, GlassMLPDescriptors
+        from glassdyn.descriptors.voronoi import VoronoiCells
+
+        lengths = GLASSMLP_PRL_LENGTHS if paper == "prl" else TGLASSMLP_PRB_LENGTHS
         inherent = states["inherent_structure"]
         thermal = states.get("structure")
         cells = VoronoiCells().compute(inherent.positions, inherent.box)
@@ -102,11 +110,11 @@ def _glassmlp(lengths, include_displacement):
 
 
 register("glassmlp-prl", ["inherent_structure"], "Jung, Biroli, Berthier, PRL 130, 238202 (2023)")(
-    _glassmlp(GLASSMLP_PRL_LENGTHS, False))
+    _glassmlp("prl", False))
 register("tglassmlp-prb", ["inherent_structure"], "Jung, Biroli, Berthier, PRB 109, 064205 (2024), Sec. II.B")(
-    _glassmlp(TGLASSMLP_PRB_LENGTHS, False))
+    _glassmlp("prb", False))
 register("roadmap", ["inherent_structure", "structure"], "Roadmap on ML glassy dynamics, SI Sec. I.F")(
-    _glassmlp(GLASSMLP_PRL_LENGTHS, True))
+    _glassmlp("prl", True))
 
 
 @register("cage", ["structure", "cage_state"], "Alkemade et al. JCP 158, 134512 (2023); roadmap SI Sec. I.E")
@@ -129,6 +137,7 @@ def baseline_columns(dimension: int) -> list[str]:
 @register("baselines", ["structure", "inherent_structure"], "Roadmap on ML glassy dynamics, SI Sec. I.H-I.I")
 def _baselines(states, mixture, options):
     from glassdyn.descriptors.bond_order import BondOrientationalOrder, SmoothBondOrder
+    from glassdyn.descriptors.coarse_grain import CoarseGraining, coarse_grain
 
     thermal, inherent = states["structure"], states["inherent_structure"]
     x, types, box = thermal.positions, thermal.types, thermal.box

@@ -97,3 +97,9 @@ def expand_model_names(names, dimension: int) -> list[str]:
             get_recipe(name)
             out.append(name)
     return out
+
+
+def model_names() -> list[str]:
+    """Every name ``models.train`` accepts: the recipes (plug-ins included), ``baselines`` and each baseline."""
+    baselines = sorted({BASELINE_PREFIX + c for d in (2, 3) for c in baseline_columns(d)})
+    return sorted(RECIPES) + ["baselines"] + baselines

@@ -1,0 +1,169 @@
+"""Model stages: train per model / temperature / label / type / time, predict, score, compare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from glassdyn.io import load, save
+from glassdyn.workflow.runtime import Job, derive_seed, job_provenance, log, torch_threads
+
+
+def _training_info(job: Job, model: str, seed: int) -> dict:
+    """What the workflow records about a training run (model name, files), beside the fitted state."""
+    return {"model": model, "system": job.system_name, "training": job.wildcards["training"], "seed": seed,
+            "training_files": list(job.input["train_labels"]), "validation_files": list(job.input["validation_labels"])}
+
+
+def json_summary(info: dict, limit: int = 300) -> str:
+    text = json.dumps(info, default=str)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def train_model(job: Job) -> None:
+    """Stage ``train_model``: fit one model for one label kind, particle type and time.
+
+    Inputs: ``train_descriptors``, ``train_labels``, ``validation_descriptors``,
+    ``validation_labels``, one file per structure.
+    """
+    from glassdyn.models import load_samples, save_model
+    from glassdyn.models.recipes import build_model, columns_for
+
+    torch_threads(job.threads)
+    w = job.wildcards
+    model, label, particle_type, time_index = w["model"], w["label"], int(w["particle_type"]), int(w["time_index"])
+    options = job.config["model"][model] or {}
+    kwargs = dict(label=label, time_index=time_index, columns=columns_for(model))
+    train = load_samples(job.input["train_descriptors"], job.input["train_labels"], particle_type, **kwargs)
+    validation = load_samples(job.input["validation_descriptors"], job.input["validation_labels"], particle_type, **kwargs)
+    seed = derive_seed(job.seed, "train_model", job.system_name, w["temperature"], model, label, particle_type, time_index,
+                       w["training"])
+    estimator = build_model(model, options, seed)
+    log.info("training %s for %s T=%s %s type %d time %s (t = %g): %d training, %d validation structures", model,
+             job.system_name, w["temperature"], label, particle_type, time_index, train[0].state["time"], len(train),
+             len(validation))
+    estimator.fit(train, validation)
+    save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}),
+               info=_training_info(job, model, seed))
+    log.info("wrote %s (%s)", job.output["model"], json_summary(estimator.describe()))
+
+
+def train_transferable_model(job: Job) -> None:
+    """Stage ``train_transferable_model``: tGlassMLP on every (T, time) state point at once.
+
+    Every structure contributes one sample per modelled time of its temperature; the state
+    input is (T, <X>(t)), the mean label of the state point over its training structures
+    (PRB II.A).
+    """
+    from glassdyn.models import make_sample, save_model
+    from glassdyn.models.recipes import build_model
+
+    torch_threads(job.threads)
+    w = job.wildcards
+    model, label, particle_type = w["model"], w["label"], int(w["particle_type"])
+    options = job.config["model"][model] or {}
+    time_indices = job.config["time_indices"]
+
+    def samples(descriptor_files, label_files):
+        out = []
+        for d_file, l_file in zip(descriptor_files, label_files):
+            descriptors, labels = load(d_file, "descriptors"), load(l_file, "labels")
+            temperature = labels.metadata.get("temperature")
+            if temperature is None:
+                raise ValueError(f"{l_file}: no temperature in the metadata")
+            for t in time_indices[f"{float(temperature):g}"]:
+                sample = make_sample(descriptors, labels, particle_type, label=label, time_index=t, name=Path(d_file).name)
+                sample.state["temperature"] = float(temperature)
+                out.append(sample)
+        return out
+
+    train = samples(job.input["train_descriptors"], job.input["train_labels"])
+    validation = samples(job.input["validation_descriptors"], job.input["validation_labels"])
+    seed = derive_seed(job.seed, "train_transferable_model", job.system_name, model, label, particle_type, w["training"])
+    estimator = build_model(model, options, seed)
+    points = sorted({(s.state["temperature"], s.state["time"]) for s in train})
+    log.info("training %s for %s %s type %d on %d state points: %d training, %d validation samples", model,
+             job.system_name, label, particle_type, len(points), len(train), len(validation))
+    estimator.fit(train, validation)
+    save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}),
+               info=_training_info(job, model, seed))
+    log.info("wrote %s", job.output["model"])
+
+
+def predict_model(job: Job) -> None:
+    """Stage ``predict_model``: one model's predictions for the test structures of one state point.
+
+    Params: ``model_files`` {target time index: [model file per particle type]} (the model may
+    come from another temperature, transfer, or a smaller training set, learning curve) and
+    ``structures`` (the test structures' indices).
+    """
+    from glassdyn.io import Predictions
+    from glassdyn.models import load_model
+    from glassdyn.models.evaluation import predict_structures
+
+    torch_threads(job.threads)
+    sp = job.config["state_point"]
+    model_files = job.params["model_files"]
+    times = np.asarray(sp["times"], dtype=float)
+    loaded = {f: load_model(f) for files in model_files.values() for f in files}  # tGlassMLP: one file, all times
+    models = [(int(t), loaded[f]) for t, files in model_files.items() for f in files]
+    descriptors = [load(path, "descriptors") for path in job.input["descriptors"]]
+    values = predict_structures(models, descriptors, len(times), float(sp["temperature"]), times)
+    w = job.wildcards
+    record = Predictions(values=values, structures=np.asarray(job.params["structures"], dtype=np.int64), times=times,
+                         types=np.stack([d.types for d in descriptors]), box=descriptors[0].box,
+                         metadata={"system_name": job.system_name, "temperature": float(sp["temperature"]),
+                                   "model": w["model"], "label": w["label"], "training": w["training"],
+                                   "tau_alpha": float(sp["tau_alpha"]),
+                                   "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})
+    save(job.output["predictions"], record, job_provenance(job))
+    log.info("wrote %s: %d structures x %d times", job.output["predictions"], len(descriptors), len(model_files))
+
+
+def evaluate_model(job: Job) -> None:
+    """Stage ``evaluate_model``: Pearson, Spearman and R^2 per type and time on the test structures."""
+    from glassdyn.models.evaluation import score_predictions, score_table, write_table
+
+    w = job.wildcards
+    predictions = load(job.input["predictions"], "predictions")
+    labels = [load(f, "labels") for f in job.input["labels"]]
+    scores = score_predictions(predictions, labels, w["label"])
+    rows = score_table(scores, predictions, system=job.system_name, temperature=w["temperature"], model=w["model"],
+                       label=w["label"], training=w["training"], tau_alpha=job.config["state_point"]["tau_alpha"])
+    write_table(rows, job.output["table"])
+    for row in rows:
+        if row["metric"] == "pearson":
+            log.info("%s type %s t = %s: Pearson %s +- %s", w["model"], row["particle_type"], row["time"], row["mean"],
+                     row["stderr"])
+
+
+def compare_models(job: Job) -> None:
+    """Stage ``compare_models``: every evaluation in one table, with the replica noise ceiling.
+
+    Params: ``dynamics`` [[system, temperature, dynamics file], ...]; the noise ceiling
+    (largest reachable Pearson correlation, PRL Fig. 5a) enters as model ``noise_ceiling``.
+    """
+    from glassdyn.models.evaluation import read_table, write_table
+
+    evaluation_files, output = job.input["evaluations"], job.output["table"]
+    rows = [row for f in evaluation_files for row in read_table(f)]
+    seen = {(r["system"], r["temperature"], r["label"], r["particle_type"]) for r in rows}
+    for system_name, temperature, path in job.params["dynamics"]:
+        summary = load(path, "dynamics")
+        if summary.noise_ceiling is None:
+            continue
+        tau = summary.metadata.get("tau_alpha")
+        for kind, label in enumerate(("propensity", "bond_breaking")):
+            for t, time in enumerate(summary.times):
+                for k in range(summary.noise_ceiling.shape[2]):
+                    value = summary.noise_ceiling[kind, t, k]
+                    if not np.isfinite(value) or (system_name, temperature, label, str(k)) not in seen:
+                        continue
+                    rows.append({"system": system_name, "temperature": temperature, "model": "noise_ceiling",
+                                 "label": label, "training": "", "particle_type": k, "time_index": t,
+                                 "time": f"{time:.6g}", "t_over_tau_alpha": f"{time / tau:.6g}" if tau else "",
+                                 "metric": "pearson", "mean": f"{value:.6f}", "stderr": "", "n_structures": ""})
+    write_table(rows, output)
+    log.info("wrote %s: %d rows from %d evaluations", output, len(rows), len(evaluation_files))

