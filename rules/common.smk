@@ -35,6 +35,9 @@ wildcard_constraints:
     particle_type="[0-9]+",
     time_index="[0-9]{3}",
     training=r"all|n[0-9]+|T[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
+    kind="|".join(["labels", *(re.escape(n) for n in DESCRIPTOR_SETS)]),
+    first="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
+    last="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
 
 
 STRUCTURE = LAYOUT.structure
@@ -51,6 +54,7 @@ TRANSFERABLE_MODEL = LAYOUT.transferable_model
 PREDICTIONS = LAYOUT.predictions
 EVALUATION = LAYOUT.evaluation
 MODEL_COMPARISON = LAYOUT.model_comparison
+STRUCTURE_LIST = LAYOUT.structure_list
 STAGE_SCRIPT = "../scripts/run_stage.py"
 
 
@@ -137,35 +141,30 @@ def get_state_point_labels(wildcards):
             for s in PLANS[wildcards.system].structures(wildcards.temperature)]
 
 
-def _files(kind, system, temperature, indices, descriptor_set=None):
-    ids = dict(system=system, temperature=temperature)
-    if kind == "labels":
-        return [LABELS.format(structure=planning.format_structure(i), **ids) for i in indices]
-    return [DESCRIPTORS.format(structure=planning.format_structure(i), descriptor_set=descriptor_set, **ids) for i in indices]
+def get_listed_files(wildcards):
+    """The label or descriptor files of the structures a structure list covers."""
+    return LAYOUT.listed_files(wildcards.system, wildcards.temperature, wildcards.kind, wildcards.first, wildcards.last)
 
 
 def get_training_data(wildcards):
-    """Descriptor and label files of the training and validation structures of one model."""
-    plan = PLANS[wildcards.system]
-    split = plan.split(wildcards.temperature, wildcards.training)
-    dset = plan.model_descriptor_set(wildcards.model)
-    out = {}
-    for part in ("train", "validation"):
-        out[f"{part}_descriptors"] = _files("descriptors", wildcards.system, wildcards.temperature, split[part], dset)
-        out[f"{part}_labels"] = _files("labels", wildcards.system, wildcards.temperature, split[part])
-    return out
+    """Structure lists of the training and validation structures of one model (descriptors and labels)."""
+    return _training_lists(wildcards, [wildcards.temperature])
 
 
 def get_transferable_training_data(wildcards):
-    """Training and validation files of every temperature (tGlassMLP)."""
+    """Structure lists of the training and validation structures of every temperature (tGlassMLP)."""
+    return _training_lists(wildcards, PLANS[wildcards.system].temperatures)
+
+
+def _training_lists(wildcards, temperatures):
     plan = PLANS[wildcards.system]
     dset = plan.model_descriptor_set(wildcards.model)
     out = {"train_descriptors": [], "train_labels": [], "validation_descriptors": [], "validation_labels": []}
-    for t in plan.temperatures:
+    for t in temperatures:
         split = plan.split(t, wildcards.training)
         for part in ("train", "validation"):
-            out[f"{part}_descriptors"] += _files("descriptors", wildcards.system, t, split[part], dset)
-            out[f"{part}_labels"] += _files("labels", wildcards.system, t, split[part])
+            out[f"{part}_descriptors"] += LAYOUT.structure_list_for(wildcards.system, t, dset, split[part])
+            out[f"{part}_labels"] += LAYOUT.structure_list_for(wildcards.system, t, "labels", split[part])
     return out
 
 
@@ -192,13 +191,14 @@ def get_test_structures(wildcards):
 
 
 def get_test_descriptors(wildcards):
-    plan = PLANS[wildcards.system]
-    return _files("descriptors", wildcards.system, wildcards.temperature, get_test_structures(wildcards),
-                  plan.model_descriptor_set(wildcards.model))
+    """Structure list of the test structures' descriptors (the model's set)."""
+    return LAYOUT.structure_list_for(wildcards.system, wildcards.temperature,
+                                     PLANS[wildcards.system].model_descriptor_set(wildcards.model),
+                                     get_test_structures(wildcards))
 
 
 def get_test_labels(wildcards):
-    return _files("labels", wildcards.system, wildcards.temperature, get_test_structures(wildcards))
+    return LAYOUT.structure_list_for(wildcards.system, wildcards.temperature, "labels", get_test_structures(wildcards))
 
 
 def get_comparison_dynamics():

@@ -2,6 +2,20 @@
 # structures, score them, and gather every score in one comparison table.
 
 
+rule list_structures:
+    # A model reads hundreds of structures: it depends on one list of their files instead of
+    # on each file, which keeps the DAG of a paper preset small enough to plan in seconds.
+    input:
+        get_listed_files,
+    output:
+        structure_list=STRUCTURE_LIST,
+    log:
+        f"logs/{{system}}/T{{temperature}}/list_structures/{{kind}}_{{first}}-{{last}}.log",
+    localrule: True
+    run:
+        planning.write_structure_list(output.structure_list, input)
+
+
 rule train_model:
     input:
         unpack(get_training_data),

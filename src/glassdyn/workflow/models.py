@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from glassdyn.io import load, save
+from glassdyn.workflow.planning import read_structure_lists
 from glassdyn.workflow.runtime import Job, derive_seed, job_provenance, log, torch_threads
 
 
 def _training_info(job: Job, model: str, seed: int) -> dict:
     """What the workflow records about a training run (model name, files), beside the fitted state."""
     return {"model": model, "system": job.system_name, "training": job.wildcards["training"], "seed": seed,
-            "training_files": list(job.input["train_labels"]), "validation_files": list(job.input["validation_labels"])}
+            "training_files": read_structure_lists(job.input["train_labels"]),
+            "validation_files": read_structure_lists(job.input["validation_labels"])}
 
 
 def json_summary(info: dict, limit: int = 300) -> str:
@@ -26,7 +28,7 @@ def train_model(job: Job) -> None:
     """Stage ``train_model``: fit one model for one label kind, particle type and time.
 
     Inputs: ``train_descriptors``, ``train_labels``, ``validation_descriptors``,
-    ``validation_labels``, one file per structure.
+    ``validation_labels``: structure lists (:func:`~glassdyn.workflow.planning.read_structure_lists`).
     """
     from glassdyn.models import load_samples, save_model
     from glassdyn.models.recipes import build_model, columns_for
@@ -36,8 +38,10 @@ def train_model(job: Job) -> None:
     model, label, particle_type, time_index = w["model"], w["label"], int(w["particle_type"]), int(w["time_index"])
     options = job.config["model"][model] or {}
     kwargs = dict(label=label, time_index=time_index, columns=columns_for(model))
-    train = load_samples(job.input["train_descriptors"], job.input["train_labels"], particle_type, **kwargs)
-    validation = load_samples(job.input["validation_descriptors"], job.input["validation_labels"], particle_type, **kwargs)
+    files = {k: read_structure_lists(job.input[k]) for k in ("train_descriptors", "train_labels",
+                                                              "validation_descriptors", "validation_labels")}
+    train = load_samples(files["train_descriptors"], files["train_labels"], particle_type, **kwargs)
+    validation = load_samples(files["validation_descriptors"], files["validation_labels"], particle_type, **kwargs)
     seed = derive_seed(job.seed, "train_model", job.system_name, w["temperature"], model, label, particle_type, time_index,
                        w["training"])
     estimator = build_model(model, options, seed)
@@ -79,8 +83,9 @@ def train_transferable_model(job: Job) -> None:
                 out.append(sample)
         return out
 
-    train = samples(job.input["train_descriptors"], job.input["train_labels"])
-    validation = samples(job.input["validation_descriptors"], job.input["validation_labels"])
+    train = samples(read_structure_lists(job.input["train_descriptors"]), read_structure_lists(job.input["train_labels"]))
+    validation = samples(read_structure_lists(job.input["validation_descriptors"]),
+                         read_structure_lists(job.input["validation_labels"]))
     seed = derive_seed(job.seed, "train_transferable_model", job.system_name, model, label, particle_type, w["training"])
     estimator = build_model(model, options, seed)
     points = sorted({(s.state["temperature"], s.state["time"]) for s in train})
@@ -109,7 +114,7 @@ def predict_model(job: Job) -> None:
     times = np.asarray(sp["times"], dtype=float)
     loaded = {f: load_model(f) for files in model_files.values() for f in files}  # tGlassMLP: one file, all times
     models = [(int(t), loaded[f]) for t, files in model_files.items() for f in files]
-    descriptors = [load(path, "descriptors") for path in job.input["descriptors"]]
+    descriptors = [load(path, "descriptors") for path in read_structure_lists(job.input["descriptors"])]
     values = predict_structures(models, descriptors, len(times), float(sp["temperature"]), times)
     w = job.wildcards
     record = Predictions(values=values, structures=np.asarray(job.params["structures"], dtype=np.int64), times=times,
@@ -128,7 +133,7 @@ def evaluate_model(job: Job) -> None:
 
     w = job.wildcards
     predictions = load(job.input["predictions"], "predictions")
-    labels = [load(f, "labels") for f in job.input["labels"]]
+    labels = [load(f, "labels") for f in read_structure_lists(job.input["labels"])]
     scores = score_predictions(predictions, labels, w["label"])
     rows = score_table(scores, predictions, system=job.system_name, temperature=w["temperature"], model=w["model"],
                        label=w["label"], training=w["training"], tau_alpha=job.config["state_point"]["tau_alpha"])

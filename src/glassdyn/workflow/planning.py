@@ -112,12 +112,52 @@ class Layout:
         self.predictions = f"{point}/predictions/{{training}}/{{model}}/{{label}}.h5"
         self.evaluation = f"{point}/evaluation/{{training}}/{{model}}/{{label}}.tsv"
         self.model_comparison = f"{r}/model_comparison.tsv"
+        # One file listing a contiguous range of structures' label or descriptor files: a model
+        # reads hundreds of structures, and depending on one list instead of each file keeps the
+        # DAG small (Snakemake's planning cost grows with the number of input files per job).
+        self.structure_list = f"{point}/structure_lists/{{kind}}_{{first}}-{{last}}.tsv"
+
+    def structure_list_for(self, system: str, temperature: str, kind: str, structures) -> list[str]:
+        """[list file] of a contiguous range of structures (``kind``: ``labels`` or a descriptor set), [] if empty."""
+        structures = list(structures)
+        if not structures:
+            return []
+        if structures != list(range(structures[0], structures[-1] + 1)):
+            raise ValueError(f"structure lists cover contiguous ranges, got {structures}")
+        return [self.structure_list.format(system=system, temperature=temperature, kind=kind,
+                                           first=format_structure(structures[0]), last=format_structure(structures[-1]))]
+
+    def listed_files(self, system: str, temperature: str, kind: str, first: str, last: str) -> list[str]:
+        """The per-structure files a structure list names, in structure order."""
+        pattern = self.labels if kind == "labels" else self.descriptors
+        return [pattern.format(system=system, temperature=temperature, descriptor_set=kind, structure=format_structure(k))
+                for k in range(int(first), int(last) + 1)]
+
 
     def state_files(self, system: str, temperature: str, structure: str) -> dict:
         """{state name: file} of one structure: thermal structure, inherent structure, cage state."""
         ids = dict(system=system, temperature=temperature, structure=structure)
         return {"structure": self.structure.format(**ids), "inherent_structure": self.inherent_structure.format(**ids),
                 "cage_state": self.cage_state.format(**ids)}
+
+
+def write_structure_list(path, files) -> None:
+    """Write a structure list: one file per line, in structure order (atomically)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("".join(f"{f}\n" for f in files))
+    os.replace(tmp, path)
+
+
+def read_structure_lists(paths) -> list[str]:
+    """The per-structure files named by structure lists, concatenated in order."""
+    from pathlib import Path
+
+    return [line for p in paths for line in Path(p).read_text().splitlines() if line]
 
 
 # -- per-system plans ------------------------------------------------------------------------
