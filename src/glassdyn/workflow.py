@@ -499,7 +499,7 @@ def train_model(*, name: str, system: dict, temperature: str, model: str, label:
     train_files / validation_files: {"descriptors": [...], "labels": [...]}, one per structure.
     """
     from glassdyn.models import load_samples, save_model
-    from glassdyn.models.recipes import build_model, columns_for, get_recipe
+    from glassdyn.models.recipes import build_model, columns_for
 
     _torch_threads(threads)
     options = system["models"].get(model) or {}
@@ -511,19 +511,12 @@ def train_model(*, name: str, system: dict, temperature: str, model: str, label:
     estimator = build_model(model, options, seed)
     log.info("training %s for %s T=%s %s type %d time %s (t = %g): %d training, %d validation structures", model, name,
              temperature, label, particle_type, time_index, train[0].state["time"], len(train), len(validation))
-    estimator.fit(train, validation)
-    sp = state_point(system, temperature)
-    estimator.descriptor_set = get_recipe(model).descriptor_set_for(options)
-    estimator.columns = np.asarray(columns) if columns else load(train_files["descriptors"][0], "descriptors").names
-    estimator.label, estimator.particle_type = label, int(particle_type)
-    estimator.state = {"temperature": float(sp["temperature"]), "tau_alpha": float(sp["tau_alpha"]),
-                       "time": train[0].state["time"], "time_index": int(time_index),
-                       "mean_label": float(np.mean([s.state["mean_label"] for s in train]))}
-    estimator.info = {"model": model, "system": name, "training": training, "seed": seed,
-                      "training_files": [str(f) for f in train_files["labels"]],
-                      "validation_files": [str(f) for f in validation_files["labels"]]}
+    estimator.fit(train, validation)  # records columns_, label_, particle_type_, descriptor_set_, state_
+    info = {"model": model, "system": name, "training": training, "seed": seed,
+            "training_files": [str(f) for f in train_files["labels"]],
+            "validation_files": [str(f) for f in validation_files["labels"]]}
     save_model(output, estimator, provenance(config=_system_record(name, system, base_seed), seeds={"model": seed},
-                                             stage="train_model"))
+                                             stage="train_model"), info=info)
     log.info("wrote %s (%s)", output, json_summary(estimator.describe()))
 
 
@@ -638,7 +631,7 @@ def train_transferable_model(*, name: str, system: dict, model: str, label: str,
     (T, <X>(t)), the mean label of the state point over its training structures (PRB II.A).
     """
     from glassdyn.models import make_sample, save_model
-    from glassdyn.models.recipes import build_model, get_recipe
+    from glassdyn.models.recipes import build_model
 
     _torch_threads(threads)
     options = system["models"].get(model) or {}
@@ -662,14 +655,10 @@ def train_transferable_model(*, name: str, system: dict, model: str, label: str,
     points = sorted({(s.state["temperature"], s.state["time"]) for s in train})
     log.info("training %s for %s %s type %d on %d state points: %d training, %d validation samples", model, name, label,
              particle_type, len(points), len(train), len(validation))
-    estimator.fit(train, validation)
-    estimator.descriptor_set = get_recipe(model).descriptor_set_for(options)
-    estimator.columns = load(train_files["descriptors"][0], "descriptors").names
-    estimator.label, estimator.particle_type = label, int(particle_type)
-    estimator.state = {"state_points": [list(p) for p in points]}
-    estimator.info = {**(getattr(estimator, "info", {}) or {}), "model": model, "system": name, "training": training,
-                      "seed": seed, "training_files": [str(f) for f in train_files["labels"]],
-                      "validation_files": [str(f) for f in validation_files["labels"]]}
+    estimator.fit(train, validation)  # records columns_, label_, particle_type_, descriptor_set_, state_
+    info = {"model": model, "system": name, "training": training, "seed": seed,
+            "training_files": [str(f) for f in train_files["labels"]],
+            "validation_files": [str(f) for f in validation_files["labels"]]}
     save_model(output, estimator, provenance(config=_system_record(name, system, base_seed), seeds={"model": seed},
-                                             stage="train_transferable_model"))
+                                             stage="train_transferable_model"), info=info)
     log.info("wrote %s", output)
