@@ -23,8 +23,9 @@ loss of that phase. The network after phase two is the PRL's MLP(mae) (SM III) a
 roadmap's GlassMLP(L1) (SI II.A): :data:`L1_PHASES`.
 
 An ensemble of independently initialised networks is trained at once as one batched
-module (weights of shape (E, in, out)); Adam acts elementwise, so this is the same as
-training them one after the other, only faster. Predictions are the ensemble mean.
+``torch.nn.Module`` (:class:`glassdyn.models.networks.EnsembleMLP`, weights of shape
+(E, in, out)); Adam acts elementwise, so this is the same as training them one after the
+other, only faster. Predictions are the ensemble mean.
 """
 
 from __future__ import annotations

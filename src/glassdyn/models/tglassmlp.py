@@ -13,7 +13,8 @@ state point, which encodes the time (Sec. II.A, App. A). Per network (App. B, Fi
     head:       concat(bottleneck 2, MLP2 4) -> 10 -> 10 -> 1 (ELU hidden, linear output)
 
 S^k are the M_S standardised structural descriptors, f the 4 M_S learnable attention
-parameters. Parameter count per network: 98 (MLP1) + 4 M_S + 2 (M_S + 1) + 137 (MLP2)
+parameters. The network is :class:`glassdyn.models.networks.TGlassNetwork`, built from
+the same :class:`~glassdyn.models.networks.EnsembleMLP` as GlassMLP. Parameter count per network: 98 (MLP1) + 4 M_S + 2 (M_S + 1) + 137 (MLP2)
 + 191 (head) = 6 M_S + 428, i.e. 1484 for the PRB's M_S = 176 (1460 for M_S = 172, the
 number the PRB's 688 = 4 M_S attention parameters implies).
 
