@@ -1,6 +1,8 @@
 """Models: GlassMLP architecture and loss against hand computations, ridge against the closed
 form, baselines, save/load round trips, scoring, and the workflow's structure split."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -14,8 +16,9 @@ from glassdyn.models import (  # noqa: E402
     split_validation,
 )
 from glassdyn.models.evaluation import matching_time_index, predict_structure, score_predictions  # noqa: E402
-from glassdyn.models.glassmlp import EnsembleMLP, _Batch, count_parameters, correlation_kernel, spatial_correlation  # noqa: E402
-from glassdyn.models.recipes import build_model, expand_model_names  # noqa: E402
+from glassdyn.models.glassmlp import _Batch, count_parameters, correlation_kernel, spatial_correlation  # noqa: E402
+from glassdyn.models.networks import EnsembleMLP  # noqa: E402
+from glassdyn.models.recipes import RECIPES, build_model, expand_model_names  # noqa: E402
 from glassdyn.workflow import model_structures  # noqa: E402
 
 
@@ -42,16 +45,24 @@ def test_ensemble_networks_are_independent():
     net = EnsembleMLP((5, 2, 3, 1), n_networks=2, seed=1)
     x = torch.randn(7, 5)
     out = net(x)
+    assert out.shape == (2, 7, 1)  # (E, n, out): every output column, no selection
+    torch.testing.assert_close(net(x.expand(2, 7, 5)), out)  # (n, in) is broadcast to every member
     single = EnsembleMLP((5, 2, 3, 1), n_networks=1)
     single.load_state([p[1:2].detach().clone() for p in net.parameters()])
     torch.testing.assert_close(single(x)[0], out[1])
+    # a torch.nn.Module: parameters registered, state_dict round trip under the file's names
+    assert isinstance(net, torch.nn.Module) and len(list(net.parameters())) == 6
+    assert list(net.arrays()) == ["weight_0", "bias_0", "weight_1", "bias_1", "weight_2", "bias_2"]
+    copy = EnsembleMLP((5, 2, 3, 1), n_networks=2, seed=99)
+    copy.load_arrays(net.arrays())
+    torch.testing.assert_close(copy(x), out)
     # ELU on hidden layers, linear output: a hand evaluation of network 0
     h = x
     for k, (w, b) in enumerate(zip(net.weights, net.biases)):
         h = h @ w[0] + b[0, 0]
         if k < 2:
             h = torch.where(h > 0, h, torch.exp(h) - 1)
-    torch.testing.assert_close(h[:, 0], out[0])
+    torch.testing.assert_close(h, out[0])
 
 
 def test_loss_terms_match_hand_computation():
@@ -125,15 +136,21 @@ def test_glassmlp_l1_refuses_loss_weights_and_uses_two_phases():
 def test_save_load_predict_is_identical(tmp_path, make):
     rng = np.random.default_rng(2)
     train, validation, test = _samples(3, rng), _samples(2, rng), _samples(1, rng)
+    columns = np.array([f"c{k}" for k in range(12)])
+    for s in train:
+        s.columns, s.descriptor_set, s.label, s.particle_type = columns, "x", "bond_breaking", 1
+        s.state = {"temperature": 0.44, "time": 4120.0, "time_index": 3, "mean_label": float(s.target.mean())}
     model = make().fit(train, validation)
-    model.columns, model.descriptor_set, model.label, model.particle_type = np.array([f"c{k}" for k in range(12)]), "x", "bond_breaking", 1
-    model.state = {"temperature": 0.44, "time": 4120.0}
-    save_model(tmp_path / "m.h5", model, {"stage": "test"})
+    assert model.label_ == "bond_breaking" and model.particle_type_ == 1 and model.descriptor_set_ == "x"
+    assert model.state_ == {"temperature": 0.44, "time": 4120.0, "time_index": 3,
+                            "mean_label": pytest.approx(np.mean([s.target.mean() for s in train]))}
+    save_model(tmp_path / "m.h5", model, {"stage": "test"}, info={"model": "mine"})
     again = load_model(tmp_path / "m.h5")
     assert type(again) is type(model) and again.hyperparameters() == model.hyperparameters()
     np.testing.assert_array_equal(again.predict(test[0]), model.predict(test[0]))
-    assert again.label == "bond_breaking" and again.particle_type == 1 and again.state["time"] == 4120.0
-    np.testing.assert_array_equal(again.columns, model.columns)
+    assert again.label_ == "bond_breaking" and again.particle_type_ == 1 and again.state_ == model.state_
+    assert again.descriptor_set_ == "x" and again.info_["model"] == "mine"
+    np.testing.assert_array_equal(again.columns_, columns)
 
 
 def test_load_model_rejects_other_files(tmp_path):
@@ -185,7 +202,7 @@ def test_prediction_of_a_structure_and_scores():
     truth = np.stack([2.0 * values[:, 2], values[:, 2] + rng.normal(0, 1, n)])
     labels = Labels(positions=rng.uniform(0, 6, (n, 3)), types=types, box=box, times=np.array([1.0, 2.0]), propensity=truth)
     model = SingleDescriptor("epot_inh_L5").fit([make_sample(desc, labels, 0, time_index=0, columns=["epot_inh_L5"])])
-    model.particle_type = 0
+    assert model.particle_type_ == 0 and list(model.columns_) == ["epot_inh_L5"] and model.label_ == "propensity"
     pred = predict_structure([(0, model), (1, model)], desc, 2)
     assert np.isnan(pred[:, types == 1]).all() and np.isfinite(pred[:, types == 0]).all()
     record = Predictions(values=pred[None], structures=np.array([4]), times=labels.times, types=types[None], box=box)
@@ -236,3 +253,109 @@ def test_model_config_errors_are_clear():
     assert expand_model_names(["baselines"], 2)[-4:] == ["baseline-theta", "baseline-theta_L5", "baseline-sbo", "baseline-sbo_cg_L1"]
     assert isinstance(build_model("baseline-psi6"), SingleDescriptor)
     assert build_model("glassmlp", {"n_networks": 3, "descriptor_set": "roadmap"}, seed=5).seed == 5
+
+
+TINY_OPTIONS = {
+    "glassmlp": {"n_networks": 2, "phases": [{"epochs": 2, "learning_rate": 1e-2}]},
+    "glassmlp-l1": {"n_networks": 2, "phases": [{"epochs": 2, "learning_rate": 1e-2}]},
+    "tglassmlp": {"n_networks": 2, "phases": [{"epochs": 2, "learning_rate": 1e-2, "loss": "mse"}]},
+}
+
+
+def _stated_samples(n_samples, seed):
+    """Small samples with the state every model needs (tGlassMLP: temperature and time)."""
+    samples = _samples(n_samples, np.random.default_rng(seed), n=30, m=4)
+    for s in samples:
+        s.state = {"temperature": 0.4, "time": 1.0, "mean_label": float(s.target.mean())}
+    return samples
+
+
+@pytest.mark.parametrize("name", [*RECIPES, "baseline-c0"])
+def test_every_model_honours_the_seed_of_build_model(name):
+    from glassdyn.models.base import param_names
+
+    train, validation, test = _stated_samples(3, 0), _stated_samples(2, 1), _stated_samples(1, 2)[0]
+
+    def fitted(seed):
+        torch.manual_seed(1234)  # the global RNG must not matter: only the model's seed does
+        model = build_model(name, TINY_OPTIONS.get(name), seed=seed)
+        if name.startswith("baseline-"):
+            return model.fit([dataclasses.replace(s, features=s.features[:, :1]) for s in train]).predict(test)
+        return model.fit(train, validation).predict(test)
+
+    stochastic = "seed" in param_names(type(build_model(name, TINY_OPTIONS.get(name))))
+    assert stochastic == (name in TINY_OPTIONS)
+    if not stochastic:  # closed-form models: nothing random, the same fit every time
+        np.testing.assert_array_equal(fitted(3), fitted(4))
+        return
+    assert build_model(name, TINY_OPTIONS[name], seed=17).seed == 17
+    assert build_model(name, TINY_OPTIONS[name], seed=17).hyperparameters()["seed"] == 17
+    np.testing.assert_array_equal(fitted(5), fitted(5))
+    assert not np.array_equal(fitted(5), fitted(6))
+
+
+def test_model_classes_must_name_their_arguments():
+    from glassdyn.models.base import PropensityModel, param_names, register_model
+
+    class Hidden(GlassMLP):
+        KIND = "hidden-test"
+
+        def __init__(self, n_networks=1, **kwargs):
+            super().__init__(n_networks=n_networks, **kwargs)
+
+    with pytest.raises(TypeError, match=r"^model class Hidden: __init__ takes \*\*kwargs"):
+        register_model(Hidden)
+    with pytest.raises(TypeError, match="Hidden"):
+        Hidden().hyperparameters()
+    assert param_names(GlassMLPL1) == param_names(GlassMLP)
+    assert issubclass(GlassMLPL1, PropensityModel)
+
+
+def test_hyperparameters_are_the_signature():
+    phases = [TrainingPhase(3, 1e-3), TrainingPhase(2, 1e-4, 1.0, 0.5, patience=2)]
+    assert GlassMLP(n_networks=2, phases=phases, seed=4).hyperparameters() == {
+        "n_networks": 2, "hidden": [2, 10, 10],
+        "phases": [{"epochs": 3, "learning_rate": 1e-3, "variance_weight": 0.0, "correlation_weight": 0.0, "patience": None},
+                   {"epochs": 2, "learning_rate": 1e-4, "variance_weight": 1.0, "correlation_weight": 0.5, "patience": 2}],
+        "distances": [2.0, 4.0, 6.0], "seed": 4, "kernel_memory_gib": 4.0, "device": "cpu"}
+    assert RidgeRegression(alphas=[1.0, 2.0]).hyperparameters() == {"alphas": [1.0, 2.0], "refit": True}
+    assert SingleDescriptor("psi6").hyperparameters() == {"column": "psi6"}
+    l1 = GlassMLPL1(seed=9)
+    assert type(l1)(**l1.hyperparameters()).hyperparameters() == l1.hyperparameters()
+
+
+def test_fit_records_what_the_samples_say():
+    rng = np.random.default_rng(8)
+    n = 40
+    types = np.repeat([0, 1], [25, 15])
+    box = np.array([5.0, 5.0])
+    names = np.array(["a", "b", "c"])
+
+    def structure(k):
+        values = rng.normal(size=(n, 3)).astype(np.float32)
+        desc = Descriptors(values=values, names=names, types=types, box=box, metadata={"descriptor_set": "cage"})
+        labels = Labels(positions=rng.uniform(0, 5, (n, 2)), types=types, box=box, times=np.array([1.0, 2.0]),
+                        propensity=rng.normal(size=(2, n)), metadata={"temperature": 0.5, "tau_alpha": 12.5})
+        return desc, labels
+
+    structures = [structure(k) for k in range(4)]
+    train = [make_sample(d, lab, 1, time_index=1, name=f"{k}") for k, (d, lab) in enumerate(structures[:3])]
+    assert train[0].particle_type == 1 and train[0].label == "propensity" and train[0].descriptor_set == "cage"
+    np.testing.assert_array_equal(train[0].columns, names)
+    assert train[0].state == {"time": 2.0, "time_index": 1, "temperature": 0.5, "tau_alpha": 12.5,
+                              "mean_label": pytest.approx(train[0].target.mean())}
+    model = RidgeRegression(alphas=[1.0]).fit(train)
+    np.testing.assert_array_equal(model.columns_, names)
+    assert (model.label_, model.particle_type_, model.descriptor_set_) == ("propensity", 1, "cage")
+    assert list(model.state_.items()) == [("temperature", 0.5), ("tau_alpha", 12.5), ("time", 2.0), ("time_index", 1),
+                                          ("mean_label", pytest.approx(np.mean([s.state["mean_label"] for s in train])))]
+    subset = [make_sample(d, lab, 1, time_index=1, columns=["c", "a"]) for d, lab in structures[:3]]
+    np.testing.assert_array_equal(RidgeRegression(alphas=[1.0]).fit(subset).columns_, ["c", "a"])
+    # predicting writes nothing to the model
+    before = dict(vars(model))
+    model.predict(make_sample(*structures[3], 1))
+    assert vars(model).keys() == before.keys() and all(vars(model)[k] is v for k, v in before.items())
+    with pytest.raises(ValueError, match="different particle types"):
+        RidgeRegression(alphas=[1.0]).fit(train + [make_sample(*structures[3], 0, time_index=1)])
+    with pytest.raises(ValueError, match="select the one column"):
+        SingleDescriptor("a").fit(train)

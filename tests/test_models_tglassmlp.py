@@ -5,6 +5,7 @@ a state-dependent mix of two descriptors, so that the network must use the state
 """
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -15,10 +16,10 @@ from glassdyn.analysis.metrics import pearson  # noqa: E402
 from glassdyn.models.base import load_model, save_model  # noqa: E402
 from glassdyn.models.data import Sample  # noqa: E402
 from glassdyn.models.glassmlp import count_parameters  # noqa: E402
+from glassdyn.models.networks import TGlassNetwork  # noqa: E402
 from glassdyn.models.tglassmlp import (  # noqa: E402
     PRB_PHASES,
     TGlassMLP,
-    TGlassNetwork,
     TGlassPhase,
     column_lengths,
     self_consistency_filter,
@@ -77,9 +78,8 @@ def trained(data):
     """Two networks overfitted on 12 small samples (4 state points x 3 structures); seconds."""
     phases = [TGlassPhase(80, 5e-3, loss="mse"), TGlassPhase(40, 1e-3, loss="mse"),
               TGlassPhase(3, 1e-4, variance_weight=1.0, correlation_weight=0.5, loss="glassmlp")]
-    model = TGlassMLP(n_networks=2, phases=phases, seed=3).fit(data)
-    model.columns = COLUMNS
-    return model
+    samples = [dataclasses.replace(s, columns=COLUMNS) for s in data]
+    return TGlassMLP(n_networks=2, phases=phases, seed=3).fit(samples)
 
 
 def _hand_count(m_s):
@@ -175,7 +175,7 @@ def test_save_load_round_trip(trained, data, tmp_path):
     assert isinstance(loaded, TGlassMLP) and loaded.PER_TIME is False
     assert loaded.hyperparameters() == model.hyperparameters()
     np.testing.assert_array_equal(loaded.active, [True, False])
-    np.testing.assert_array_equal(loaded.columns, COLUMNS)
+    np.testing.assert_array_equal(loaded.columns_, COLUMNS)
     for key, value in model.get_parameters().items():
         np.testing.assert_array_equal(loaded.get_parameters()[key], value)
     for constrain in (False, True):
@@ -215,12 +215,15 @@ def test_mean_constraint_pulls_mean_to_target(trained, data):
     means = model.network_mean_predictions(structures, state)
     _shift_output(model, 1, 0.65 + 0.01 - means[1])  # network 1: mean prediction 0.01 too high
     free = model.predict_set_networks(structures, state, constrain_mean=False)
-    constrained = model.predict_set_networks(structures, state, constrain_mean=True)
+    constrained, record = model.constrained_predictions(structures, state, constrain_mean=True)
+    for a, b in zip(constrained, model.predict_set_networks(structures, state, constrain_mean=True)):
+        np.testing.assert_array_equal(a, b)
     free_dev = np.array([np.mean([p[e].mean() for p in free]) for e in range(2)]) - 0.65
-    dev = np.abs(model.last_constraint["mean_deviation"])
+    dev = np.abs(record["mean_deviation"])
     assert np.all(dev <= np.abs(free_dev) + 1e-12)
     assert dev[1] < 0.3 * abs(free_dev[1])  # the shifted network is pulled back
-    assert model.last_constraint["input_mean_label"][1] < 0.65  # by lowering its input C
+    assert record["input_mean_label"][1] < 0.65  # by lowering its input C
+    assert not hasattr(model, "last_constraint")  # predicting writes nothing to the model
     # predictions are the mean over the active networks of the constrained predictions
     np.testing.assert_allclose(model.predict_set(structures, state)[0], constrained[0].mean(axis=0))
 
@@ -286,7 +289,8 @@ def test_train_two_step_plumbing():
                                                            networks=[0, 1])[0].mean(0)
     np.testing.assert_allclose(first.target, expected)
     assert result.report["final_networks"] == [0, 1] and result.model.active.all()
-    assert not result.report["fallback"] and result.model.info["two_step"] == result.report
+    assert not result.report["fallback"] and result.model.two_step_ == result.report
+    assert result.model.describe()["two_step"] == result.report  # saved with the model
     # nothing passes a zero tolerance: the closest network is kept so the model can predict
     result = train_two_step(labelled, 0.3, {(0.25, 0.5): cold}, n_candidates=2, model_options=options,
                             tolerance=0.0)

@@ -115,7 +115,9 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     # Models: trained on structure 0, validated on 1, scored on 2; protected once trained.
     model_file = base / "models/all/glassmlp/propensity/type0/t001.h5"
     model = load_model(model_file)
-    assert model.info["training_files"][0].endswith("labels/00000.h5") and model.info["validation_files"][0].endswith("00001.h5")
+    assert model.info_["training_files"][0].endswith("labels/00000.h5") and model.info_["validation_files"][0].endswith("00001.h5")
+    assert model.descriptor_set_ == "glassmlp-prl" and model.label_ == "propensity" and model.particle_type_ == 0
+    assert list(model.state_) == ["temperature", "tau_alpha", "time", "time_index", "mean_label"]
     assert not model_file.stat().st_mode & 0o222  # protected(): read-only (os.access is always True for root)
     predictions = load(base / "predictions/all/cage-ridge/propensity.h5", "predictions")
     assert predictions.values.shape == (1, 2, 200) and list(predictions.structures) == [2]

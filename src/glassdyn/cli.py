@@ -26,7 +26,7 @@ def _predict(args) -> int:
     from glassdyn.models.evaluation import predict_structure
 
     models = [load_model(p) for p in args.models]
-    labels = {m.label for m in models}
+    labels = {m.label_ for m in models}
     if len(labels) > 1:
         raise SystemExit(f"glassdyn predict: the models predict different labels {sorted(labels)}; give one kind at a time")
     transferable = [not m.PER_TIME for m in models]
@@ -37,23 +37,23 @@ def _predict(args) -> int:
         times = sorted(args.times)
         indexed = [(k, m) for m in models for k in range(len(times))]
     else:
-        times = sorted({float(m.state.get("time", np.nan)) for m in models})
-        indexed = [(times.index(float(m.state.get("time", np.nan))), m) for m in models]
+        times = sorted({float(m.state_.get("time", np.nan)) for m in models})
+        indexed = [(times.index(float(m.state_.get("time", np.nan))), m) for m in models]
     paths = {id(m): p for p, m in zip(args.models, models)}
     slots = {}
     for k, model in indexed:
-        key = (k, model.particle_type)
+        key = (k, model.particle_type_)
         if key in slots:
             raise SystemExit(f"glassdyn predict: {paths[id(model)]} and {slots[key]} both predict type {key[1]} at t = {times[k]:g}")
         slots[key] = paths[id(model)]
     descriptors = load(args.descriptors, "descriptors")
-    temperature = args.temperature if args.temperature is not None else models[0].state.get("temperature")
+    temperature = args.temperature if args.temperature is not None else models[0].state_.get("temperature")
     values = predict_structure(indexed, descriptors, len(times), temperature, times)
     record = Predictions(values=values[None], structures=np.array([descriptors.metadata.get("structure_index") or 0]),
                          times=np.asarray(times), types=descriptors.types[None], box=descriptors.box,
                          metadata={"label": labels.pop(), "model_files": [str(p) for p in args.models],
                                    "descriptor_file": str(args.descriptors),
-                                   "model": sorted({m.info.get("model", m.KIND) for m in models})})
+                                   "model": sorted({m.info_.get("model", m.KIND) for m in models})})
     save(args.output, record, provenance(stage="glassdyn predict"))
     covered = np.isfinite(values).any(axis=0)
     print(f"wrote {args.output}: {covered.sum()} of {len(covered)} particles x {len(times)} times "
@@ -66,9 +66,9 @@ def _show(args) -> int:
 
     for path in args.models:
         model = load_model(path)
-        print(json.dumps({"file": str(path), "kind": model.KIND, "label": model.label, "particle_type": model.particle_type,
-                          "descriptor_set": model.descriptor_set, "n_columns": None if model.columns is None else len(model.columns),
-                          "state": model.state, "hyperparameters": model.hyperparameters(), "info": model.info},
+        print(json.dumps({"file": str(path), "kind": model.KIND, "label": model.label_, "particle_type": model.particle_type_,
+                          "descriptor_set": model.descriptor_set_, "n_columns": None if model.columns_ is None else len(model.columns_),
+                          "state": model.state_, "hyperparameters": model.hyperparameters(), "info": model.info_},
                          indent=1, default=str))
     return 0
 

@@ -5,6 +5,9 @@
 - :class:`RidgeRegression`: CAGE (roadmap SI I.E);
 - :class:`SingleDescriptor`: baselines, one descriptor as the prediction.
 
+The networks (``torch.nn.Module``s) are in :mod:`glassdyn.models.networks`, imported on
+first use so that importing this package does not import torch.
+
 Recipes (which model class, descriptor set and hyperparameters a workflow model name
 means) are in :mod:`glassdyn.models.recipes`.
 """

@@ -26,9 +26,15 @@ class Sample:
     features: (n, M) float32 descriptors; target: (n,) labels at one time (None when
     predicting); positions: (n, d) sigma_11, positions at t = 0 (only the spatial terms of
     GlassMLP's loss use them: None when predicting); box: (d,) sigma_11;
-    state: state point of the labels (temperature, time, mean label <X>, ...);
+    state: state point of the labels (time, time_index, temperature, tau_alpha, mean label
+    <X> over the sample's particles, ...);
     indices: (n,) particle indices in the structure, to put predictions back;
     name: where it came from (for messages).
+
+    What a model fitted on the sample records (None: unknown, e.g. a sample made by hand):
+    columns: (M,) names of the feature columns; label: label kind of the target
+    (propensity / bond_breaking); particle_type: type of the particles;
+    descriptor_set: name of the descriptor set the columns come from.
     """
 
     features: np.ndarray
@@ -38,6 +44,10 @@ class Sample:
     indices: np.ndarray
     state: dict = field(default_factory=dict)
     name: str = ""
+    columns: np.ndarray | None = None
+    label: str | None = None
+    particle_type: int | None = None
+    descriptor_set: str | None = None
 
     def __post_init__(self):
         self.features = np.asarray(self.features, dtype=np.float32)
@@ -51,6 +61,12 @@ class Sample:
         if not np.all(np.isfinite(self.features)):
             bad = np.nonzero(~np.all(np.isfinite(self.features), axis=0))[0]
             raise ValueError(f"{self.name}: descriptor columns {bad[:5].tolist()} contain NaN or inf")
+        if self.columns is not None:
+            self.columns = np.asarray(self.columns)
+            if self.columns.shape != self.features.shape[1:]:
+                raise ValueError(f"{self.name}: {len(self.columns)} column names for {self.features.shape[1]} columns")
+        if self.particle_type is not None:
+            self.particle_type = int(self.particle_type)
         self.box = np.asarray(self.box, dtype=float)
         if self.positions is None:
             return
@@ -91,11 +107,13 @@ def make_sample(descriptors: Descriptors, labels: Labels | None, particle_type: 
     """The sample of one structure: particles of ``particle_type``.
 
     With ``labels`` and ``time_index``, the target is that label at that time, positions
-    are the labels' t = 0 positions and the state carries the temperature, the time and the
-    mean label over the particles of this type. Without labels (a structure to predict)
-    ``positions`` (N, d) are optional.
+    are the labels' t = 0 positions and the state carries the time, the temperature and
+    tau_alpha of the labels' metadata (when there) and the mean label over the particles
+    of this type. Without labels (a structure to predict) ``positions`` (N, d) are optional.
+    The sample carries its column names, the particle type, the label kind (when it has a
+    target) and the descriptor set (``descriptors.metadata["descriptor_set"]``, when there).
     """
-    values, _ = select_columns(descriptors, columns)
+    values, names = select_columns(descriptors, columns)
     types = descriptors.types
     if labels is not None:
         if len(labels.types) != len(types) or not np.array_equal(labels.types, types):
@@ -111,10 +129,17 @@ def make_sample(descriptors: Descriptors, labels: Labels | None, particle_type: 
         if not 0 <= time_index < len(labels.times):
             raise IndexError(f"{name}: time index {time_index} outside the {len(labels.times)} label times")
         target = all_values[time_index, mine]
+        temperature = labels.metadata.get("temperature")
         state = {"time": float(labels.times[time_index]), "time_index": int(time_index),
-                 "temperature": labels.metadata.get("temperature"), "mean_label": float(np.mean(target))}
+                 "temperature": None if temperature is None else float(temperature)}
+        if labels.metadata.get("tau_alpha") is not None:
+            state["tau_alpha"] = float(labels.metadata["tau_alpha"])
+        state["mean_label"] = float(np.mean(target))
+    descriptor_set = descriptors.metadata.get("descriptor_set")
     return Sample(features=values[mine], target=target, positions=None if positions is None else np.asarray(positions)[mine],
-                  box=descriptors.box, indices=mine, state=state, name=name)
+                  box=descriptors.box, indices=mine, state=state, name=name, columns=names,
+                  label=None if target is None else label, particle_type=int(particle_type),
+                  descriptor_set=None if descriptor_set is None else str(descriptor_set))
 
 
 def load_samples(descriptor_files, label_files, particle_type: int, *, label: str = "propensity",

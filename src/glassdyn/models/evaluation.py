@@ -34,7 +34,7 @@ def predict_structures(models, descriptors: list[Descriptors], n_times: int, tem
     descriptors = list(descriptors)
     out = np.full((len(descriptors), n_times, len(descriptors[0].types)), np.nan)
     for time_index, model in models:
-        samples = [make_sample(d, None, model.particle_type, columns=model.columns) for d in descriptors]
+        samples = [make_sample(d, None, model.particle_type_, columns=model.columns_) for d in descriptors]
         for s in samples:
             s.state = {"temperature": temperature, "time": None if times is None else float(times[time_index])}
         if hasattr(model, "predict_set"):

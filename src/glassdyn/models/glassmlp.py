@@ -23,15 +23,16 @@ loss of that phase. The network after phase two is the PRL's MLP(mae) (SM III) a
 roadmap's GlassMLP(L1) (SI II.A): :data:`L1_PHASES`.
 
 An ensemble of independently initialised networks is trained at once as one batched
-module (weights of shape (E, in, out)); Adam acts elementwise, so this is the same as
-training them one after the other, only faster. Predictions are the ensemble mean.
+``torch.nn.Module`` (:class:`glassdyn.models.networks.EnsembleMLP`, weights of shape
+(E, in, out)); Adam acts elementwise, so this is the same as training them one after the
+other, only faster. Predictions are the ensemble mean.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -72,6 +73,15 @@ def _torch():
     return torch
 
 
+def __getattr__(name):
+    """``EnsembleMLP`` lives in :mod:`glassdyn.models.networks` (imports torch on first use)."""
+    if name == "EnsembleMLP":
+        from glassdyn.models.networks import EnsembleMLP
+
+        return EnsembleMLP
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def count_parameters(layer_sizes) -> int:
     """Weights and biases of one dense network with these layer sizes (hand count)."""
     return sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
@@ -101,58 +111,6 @@ def spatial_correlation(values, kernel):
     dx = values - values.mean(-1, keepdim=True)
     kdx = torch.einsum("dij,...j->...di", kernel, dx)
     return (kdx * dx[..., None, :]).sum(-1) / (dx * dx).sum(-1, keepdim=True)
-
-
-class EnsembleMLP:
-    """E independent dense networks evaluated as one batched module.
-
-    layer_sizes: (M_S, 2, 10, 10, 1) for GlassMLP; ELU after every layer but the last.
-    Initialisation: Glorot-uniform weights and zero biases (Keras' default, which the
-    GlassMLP code used).
-    """
-
-    def __init__(self, layer_sizes, n_networks: int = 1, seed: int = 0, device="cpu"):
-        torch = _torch()
-        self.layer_sizes = tuple(int(s) for s in layer_sizes)
-        self.n_networks = int(n_networks)
-        generator = torch.Generator().manual_seed(int(seed))
-        self.weights, self.biases = [], []
-        for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            limit = np.sqrt(6.0 / (a + b))
-            w = (torch.rand((self.n_networks, a, b), generator=generator, dtype=torch.float32) * 2 - 1) * limit
-            self.weights.append(w.to(device).requires_grad_())
-            self.biases.append(torch.zeros((self.n_networks, 1, b), device=device, requires_grad=True))
-
-    def parameters(self):
-        return [*self.weights, *self.biases]
-
-    def n_parameters_per_network(self) -> int:
-        return sum(p[0].numel() for p in self.parameters())
-
-    def __call__(self, x):
-        """x: (n, M) shared by all networks, or (E, n, M); returns (E, n)."""
-        torch = _torch()
-        elu = torch.nn.functional.elu
-        h = x
-        last = len(self.weights) - 1
-        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = (torch.einsum("ni,eio->eno", h, w) if h.dim() == 2 else torch.bmm(h, w)) + b
-            if k < last:
-                h = elu(h)
-        return h[..., 0]
-
-    def state(self) -> list:
-        return [p.detach().clone() for p in self.parameters()]
-
-    def load_state(self, state, networks=None) -> None:
-        """Copy parameters back, for all networks or only those where ``networks`` is True."""
-        torch = _torch()
-        with torch.no_grad():
-            for p, s in zip(self.parameters(), state):
-                if networks is None:
-                    p.copy_(s)
-                else:
-                    p[networks] = s[networks]
 
 
 class _Batch:
@@ -278,11 +236,6 @@ class GlassMLP(PropensityModel):
         self.network = None
         self.history = []
 
-    def hyperparameters(self) -> dict:
-        return {"n_networks": self.n_networks, "hidden": list(self.hidden), "phases": [asdict(p) for p in self.phases],
-                "distances": list(self.distances), "seed": self.seed, "kernel_memory_gib": self.kernel_memory_gib,
-                "device": self.device}
-
     def _device(self):
         torch = _torch()
         if self.device == "auto":
@@ -293,12 +246,11 @@ class GlassMLP(PropensityModel):
         return (n_features, *self.hidden, 1)
 
     def _build(self, n_features: int):
+        from glassdyn.models.networks import EnsembleMLP
+
         self.network = EnsembleMLP(self.layer_sizes(n_features), self.n_networks, seed=self.seed, device=self._device())
 
-    def fit(self, train, validation=None) -> GlassMLP:
-        train, validation = list(train), list(validation or [])
-        if not train:
-            raise ValueError("GlassMLP needs at least one training structure")
+    def _fit(self, train, validation) -> None:
         device = self._device()
         self.standardizer = Standardizer().fit(train)
         self._build(train[0].features.shape[1])
@@ -311,36 +263,32 @@ class GlassMLP(PropensityModel):
                 for b in batches + val_batches:
                     b.keep_kernel()
         self.history = train_phases(self.network, self.phases, batches, val_batches,
-                                    lambda b, phase: b.loss(self.network(b.x), phase),
+                                    lambda b, phase: b.loss(self.network(b.x)[..., 0], phase),
                                     self.n_networks, np.random.default_rng(self.seed), "GlassMLP")
-        return self
 
     def predict_networks(self, sample) -> np.ndarray:
         """(E, n) predictions of every network of the ensemble."""
         torch = _torch()
         if self.network is None:
             raise RuntimeError("GlassMLP is not fitted")
-        x = torch.as_tensor(self.standardizer.transform(sample.features), device=self.network.weights[0].device)
+        x = torch.as_tensor(self.standardizer.transform(sample.features), device=next(self.network.parameters()).device)
         with torch.no_grad():
-            return self.network(x).cpu().numpy().astype(float)
+            return self.network(x)[..., 0].cpu().numpy().astype(float)
 
     def predict(self, sample) -> np.ndarray:
         return self.predict_networks(sample).mean(axis=0)
 
     def get_parameters(self) -> dict:
-        out = {"standardizer_mean": self.standardizer.mean, "standardizer_scale": self.standardizer.scale}
-        for k, (w, b) in enumerate(zip(self.network.weights, self.network.biases)):
-            out[f"weight_{k}"] = w.detach().cpu().numpy()
-            out[f"bias_{k}"] = b.detach().cpu().numpy()
-        return out
+        if self.network is None:
+            raise RuntimeError("GlassMLP is not fitted")
+        # weight_0, bias_0, weight_1, ...: the network's state_dict under the file's names
+        return {"standardizer_mean": self.standardizer.mean, "standardizer_scale": self.standardizer.scale,
+                **self.network.arrays()}
 
     def set_parameters(self, parameters) -> None:
-        torch = _torch()
         self.standardizer = Standardizer(parameters["standardizer_mean"], parameters["standardizer_scale"])
         self._build(len(self.standardizer.mean))
-        state = [torch.as_tensor(parameters[f"weight_{k}"]) for k in range(len(self.network.weights))]
-        state += [torch.as_tensor(parameters[f"bias_{k}"]) for k in range(len(self.network.biases))]
-        self.network.load_state(state)
+        self.network.load_arrays(parameters)
 
     def describe(self) -> dict:
         # wall times stay out of the file: same inputs and seed give the same bytes
@@ -355,9 +303,11 @@ class GlassMLPL1(GlassMLP):
 
     KIND = "glassmlp-l1"
 
-    def __init__(self, n_networks: int = 1, hidden=(2, 10, 10), phases=None, **kwargs):
+    def __init__(self, n_networks: int = 1, hidden=(2, 10, 10), phases=None, distances=(2.0, 4.0, 6.0), seed: int = 0,
+                 kernel_memory_gib: float = 4.0, device: str = "cpu"):
         phases = L1_PHASES if phases is None else phases
         if any(TrainingPhase(**p).variance_weight or TrainingPhase(**p).correlation_weight if isinstance(p, dict)
                else p.variance_weight or p.correlation_weight for p in phases):
             raise ValueError("GlassMLP(L1) trains on the MAE only: phases must have zero loss weights")
-        super().__init__(n_networks=n_networks, hidden=hidden, phases=phases, **kwargs)
+        super().__init__(n_networks=n_networks, hidden=hidden, phases=phases, distances=distances, seed=seed,
+                         kernel_memory_gib=kernel_memory_gib, device=device)

@@ -53,9 +53,6 @@ class RidgeRegression(PropensityModel):
         self.alpha_ = None
         self.validation_pearson_ = None
 
-    def hyperparameters(self) -> dict:
-        return {"alphas": list(self.alphas), "refit": self.refit}
-
     @staticmethod
     def _normal_equations(samples, standardizer):
         n = sum(s.n_particles for s in samples)
@@ -84,10 +81,7 @@ class RidgeRegression(PropensityModel):
             coefs.append(q @ (projected * inverse))
         return standardizer, np.stack(coefs), y_mean
 
-    def fit(self, train, validation=None) -> RidgeRegression:
-        train, validation = list(train), list(validation or [])
-        if not train:
-            raise ValueError("ridge regression needs training structures")
+    def _fit(self, train, validation) -> None:
         standardizer, coefs, y_mean = self._solve(train, self.alphas)
         if len(self.alphas) > 1 and validation:
             scores = []
@@ -104,7 +98,6 @@ class RidgeRegression(PropensityModel):
             standardizer, coefs, y_mean = self._solve(train + validation, [self.alpha_])
             best = 0
         self.standardizer, self.coef_, self.intercept_ = standardizer, coefs[best], float(y_mean)
-        return self
 
     def predict(self, sample) -> np.ndarray:
         if self.coef_ is None:
@@ -136,25 +129,24 @@ class RidgeRegression(PropensityModel):
 class SingleDescriptor(PropensityModel):
     """One descriptor column as the prediction, sign chosen on the training set.
 
-    column: the descriptor's name in its set (e.g. ``epot_inh_L5``). The model reads only
-    that column, so ``columns`` is set to it.
+    column: the descriptor's name in its set (e.g. ``epot_inh_L5``). The model reads the
+    first column of its samples (``make_sample(..., columns=[column])``), so ``columns_`` is
+    that one column: samples whose column names are known must hold exactly it.
     """
 
     KIND = "single-descriptor"
 
     def __init__(self, column: str):
         self.column = str(column)
-        self.columns = np.asarray([self.column])
         self.sign_ = None
         self.x_mean_ = self.x_scale_ = self.y_mean_ = self.y_scale_ = None
 
-    def hyperparameters(self) -> dict:
-        return {"column": self.column}
-
-    def fit(self, train, validation=None) -> SingleDescriptor:
-        train = list(train)
-        if not train:
-            raise ValueError("no training structures")
+    def _fit(self, train, validation) -> None:
+        if self.columns_ is None:
+            self.columns_ = np.asarray([self.column])
+        elif list(self.columns_) != [self.column]:
+            raise ValueError(f"baseline of {self.column!r} fitted on samples of columns {list(self.columns_)[:3]}: "
+                             f"select the one column (make_sample(..., columns=[{self.column!r}]))")
         x = np.concatenate([s.features[:, 0] for s in train]).astype(float)
         y = np.concatenate([s.target for s in train])
         r = pearson(x, y)
@@ -162,7 +154,6 @@ class SingleDescriptor(PropensityModel):
         self.x_mean_, self.x_scale_ = float(x.mean()), float(x.std()) or 1.0
         self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std())
         self.training_pearson_ = float(r)
-        return self
 
     def predict(self, sample) -> np.ndarray:
         if self.sign_ is None:

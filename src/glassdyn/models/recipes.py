@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glassdyn.descriptors.sets import baseline_columns
-from glassdyn.models.base import MODEL_CLASSES
+from glassdyn.models.base import MODEL_CLASSES, param_names
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Recipe:
         options = {k: v for k, v in (options or {}).items() if k not in self.WORKFLOW_OPTIONS}
         cls = MODEL_CLASSES[self.kind]
         kwargs = {**options, **fixed}
-        if "seed" in cls.__init__.__code__.co_varnames:
+        if "seed" in param_names(cls):  # the signature, not co_varnames: **kwargs would hide it
             kwargs.setdefault("seed", seed)
         model = cls(**kwargs)
         return model

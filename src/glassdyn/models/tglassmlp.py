@@ -13,7 +13,8 @@ state point, which encodes the time (Sec. II.A, App. A). Per network (App. B, Fi
     head:       concat(bottleneck 2, MLP2 4) -> 10 -> 10 -> 1 (ELU hidden, linear output)
 
 S^k are the M_S standardised structural descriptors, f the 4 M_S learnable attention
-parameters. Parameter count per network: 98 (MLP1) + 4 M_S + 2 (M_S + 1) + 137 (MLP2)
+parameters. The network is :class:`glassdyn.models.networks.TGlassNetwork`, built from
+the same :class:`~glassdyn.models.networks.EnsembleMLP` as GlassMLP. Parameter count per network: 98 (MLP1) + 4 M_S + 2 (M_S + 1) + 137 (MLP2)
 + 191 (head) = 6 M_S + 428, i.e. 1484 for the PRB's M_S = 176 (1460 for M_S = 172, the
 number the PRB's 688 = 4 M_S attention parameters implies).
 
@@ -72,7 +73,7 @@ import numpy as np
 
 from glassdyn.models.base import PropensityModel, Standardizer, register_model
 from glassdyn.models.data import Sample
-from glassdyn.models.glassmlp import EnsembleMLP, TrainingPhase, _Batch, _torch, train_phases
+from glassdyn.models.glassmlp import TrainingPhase, _Batch, _torch, train_phases
 
 log = logging.getLogger(__name__)
 
@@ -173,78 +174,13 @@ def _standardizer_of(rows) -> Standardizer:
     return Standardizer(mean, np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0))
 
 
-def _dense(mlp: EnsembleMLP, h, final_activation: bool = False):
-    """All outputs (E, n, out) of an :class:`EnsembleMLP` for h (E, n, in); ELU after every
-    layer but the last (and after the last too with ``final_activation``).
+def __getattr__(name):
+    """``TGlassNetwork`` lives in :mod:`glassdyn.models.networks` (imports torch on first use)."""
+    if name == "TGlassNetwork":
+        from glassdyn.models.networks import TGlassNetwork
 
-    EnsembleMLP's own ``__call__`` returns only the first output column.
-    """
-    torch = _torch()
-    elu = torch.nn.functional.elu
-    last = len(mlp.weights) - 1
-    for k, (w, b) in enumerate(zip(mlp.weights, mlp.biases)):
-        h = torch.bmm(h, w) + b
-        if k < last or final_activation:
-            h = elu(h)
-    return h
-
-
-class TGlassNetwork:
-    """E independent tGlassMLP networks evaluated as one batched module (see module docstring).
-
-    Every parameter tensor has the network index first, so the bookkeeping (``state``,
-    ``load_state`` with a per-network mask) is EnsembleMLP's.
-    """
-
-    state = EnsembleMLP.state
-    load_state = EnsembleMLP.load_state
-
-    def __init__(self, n_features: int, n_networks: int = 1, mlp1_hidden=(6, 6), bottleneck: int = 2,
-                 mlp2_hidden=(7, 7), mlp2_out: int = 4, head_hidden=(10, 10), bottleneck_activation: str = "elu",
-                 seed: int = 0, device="cpu"):
-        torch = _torch()
-        if bottleneck_activation not in ("elu", "linear"):
-            raise ValueError(f"bottleneck_activation must be 'elu' or 'linear', got {bottleneck_activation!r}")
-        self.n_features = int(n_features)
-        self.n_networks = int(n_networks)
-        self.bottleneck_elu = bottleneck_activation == "elu"
-        # Different seeds per part: independent initialisations, reproducible from one seed.
-        self.mlp1 = EnsembleMLP((N_STATE, *mlp1_hidden, 2), n_networks, seed=seed, device=device)
-        self.bottleneck = EnsembleMLP((n_features, bottleneck), n_networks, seed=seed + 1, device=device)
-        self.mlp2 = EnsembleMLP((N_STATE, *mlp2_hidden, mlp2_out), n_networks, seed=seed + 2, device=device)
-        self.head = EnsembleMLP((bottleneck + mlp2_out, *head_hidden, 1), n_networks, seed=seed + 3, device=device)
-        generator = torch.Generator().manual_seed(int(seed) + 4)
-        limit = np.sqrt(6.0 / (4 + n_features))
-        f = (torch.rand((n_networks, 4, n_features), generator=generator, dtype=torch.float32) * 2 - 1) * limit
-        #: (E, 4, M_S): rows f_1 (descriptor), f_2, f_3 (MLP1 outputs), f_4 (offset) of eq. 5.
-        self.attention = f.to(device).requires_grad_()
-
-    def parameters(self):
-        return [*self.mlp1.parameters(), self.attention, *self.bottleneck.parameters(), *self.mlp2.parameters(),
-                *self.head.parameters()]
-
-    def n_parameters_per_network(self) -> int:
-        return sum(p[0].numel() for p in self.parameters())
-
-    def weights(self, x, s):
-        """(E, n, M_S) attention weights w_k (eqs. 5-6).
-
-        x: (n, M_S) standardised descriptors; s: (E, 6) standardised state input per network.
-        """
-        torch = _torch()
-        z = _dense(self.mlp1, s[:, None, :])  # (E, 1, 2): MLP1_out^1, MLP1_out^2
-        f = self.attention
-        a = x[None] * f[:, None, 0] + z[..., 0:1] * f[:, None, 1] + z[..., 1:2] * f[:, None, 2] + f[:, None, 3]
-        return torch.softmax(a, dim=-1)
-
-    def __call__(self, x, s, return_weights: bool = False):
-        """(E, n) predictions for x (n, M_S) at state inputs s (E, 6) (and the weights)."""
-        torch = _torch()
-        w = self.weights(x, s)
-        encoded = _dense(self.bottleneck, x[None] * w, final_activation=self.bottleneck_elu)  # eq. 7, (E, n, 2)
-        state = _dense(self.mlp2, s[:, None, :]).expand(-1, x.shape[0], -1)  # (E, n, 4)
-        out = self.head(torch.cat([encoded, state], dim=-1))
-        return (out, w) if return_weights else out
+        return TGlassNetwork
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -315,17 +251,8 @@ class TGlassMLP(PropensityModel):
         self.active = np.ones(self.n_networks, dtype=bool)
         self.state_points = np.zeros((0, 3))
         self.history = []
-        #: Per-network state inputs C and mean deviations of the last constrained prediction.
-        self.last_constraint = {}
-
-    def hyperparameters(self) -> dict:
-        return {"n_networks": self.n_networks, "mlp1_hidden": list(self.mlp1_hidden), "bottleneck": self.bottleneck,
-                "mlp2_hidden": list(self.mlp2_hidden), "mlp2_out": self.mlp2_out,
-                "head_hidden": list(self.head_hidden), "bottleneck_activation": self.bottleneck_activation,
-                "phases": [asdict(p) for p in self.phases], "distances": list(self.distances),
-                "constrain_mean": self.constrain_mean, "mean_gain": self.mean_gain,
-                "mean_iterations": self.mean_iterations, "mean_tolerance": self.mean_tolerance, "seed": self.seed,
-                "kernel_memory_gib": self.kernel_memory_gib, "device": self.device}
+        #: Report of :func:`train_two_step` when it made this model (saved with describe()).
+        self.two_step_ = None
 
     # ----------------------------------------------------------------------------- building
     def _device(self):
@@ -335,6 +262,8 @@ class TGlassMLP(PropensityModel):
         return self.device
 
     def _build(self, n_features: int):
+        from glassdyn.models.networks import TGlassNetwork
+
         self.network = TGlassNetwork(n_features, self.n_networks, self.mlp1_hidden, self.bottleneck, self.mlp2_hidden,
                                      self.mlp2_out, self.head_hidden, self.bottleneck_activation, seed=self.seed,
                                      device=self._device())
@@ -355,13 +284,10 @@ class TGlassMLP(PropensityModel):
         return torch.as_tensor(self.standardizer.transform(sample.features), device=self.network.attention.device)
 
     # ----------------------------------------------------------------------------- training
-    def fit(self, train, validation=None) -> TGlassMLP:
+    def _fit(self, train, validation) -> None:
         """Train on samples of many state points (each with a temperature in its state, and a
         time or a state-point ``mean_label``); validation samples are only monitored, or
         used for early stopping in phases with a patience."""
-        train, validation = list(train), list(validation or [])
-        if not train:
-            raise ValueError("TGlassMLP needs at least one training sample")
         if any(s.target is None for s in train + validation):
             raise ValueError("training and validation samples need targets")
         device = self._device()
@@ -386,7 +312,12 @@ class TGlassMLP(PropensityModel):
                                     self.n_networks, np.random.default_rng(self.seed), "tGlassMLP")
         for record, phase in zip(self.history, self.phases):
             record["loss"] = phase.loss
-        return self
+
+    def _training_state(self, train) -> dict:
+        """state_: the sorted (temperature, time) pairs of the training samples with a time."""
+        points = sorted({(float(s.state["temperature"]), float(s.state["time"])) for s in train
+                         if s.state.get("time") is not None})
+        return {"state_points": [list(p) for p in points]}
 
     @staticmethod
     def _state_table(samples, means) -> np.ndarray:
@@ -453,6 +384,14 @@ class TGlassMLP(PropensityModel):
         """Per-sample (E', n) predictions of the networks ``networks`` (default: the active
         ones) for samples of one state point, with the mean over all their particles
         constrained to <C_B> per network when ``constrain_mean`` (default: the model's)."""
+        return self.constrained_predictions(samples, state, constrain_mean, networks)[0]
+
+    def constrained_predictions(self, samples, state=None, constrain_mean=None,
+                                networks=None) -> tuple[list[np.ndarray], dict]:
+        """(:meth:`predict_set_networks`, record of the mean constraint): the record holds
+        temperature, mean_label (<C_B>), and per network (E',) the state input
+        ``input_mean_label`` C whose prediction was kept and its ``mean_deviation``
+        Xbar - <C_B>."""
         self._require_fitted()
         samples = [samples] if isinstance(samples, Sample) else list(samples)
         networks = self._networks(networks)
@@ -476,10 +415,9 @@ class TGlassMLP(PropensityModel):
                 break
             # App. B with the sign that converges (module docstring)
             c = c - self.mean_gain * deviation
-        self.last_constraint = {"temperature": temperature, "mean_label": target,
-                                "input_mean_label": best_c[networks].tolist(),
-                                "mean_deviation": best_dev[networks].tolist()}
-        return [b[networks] for b in best]
+        record = {"temperature": temperature, "mean_label": target, "input_mean_label": best_c[networks].tolist(),
+                  "mean_deviation": best_dev[networks].tolist()}
+        return [b[networks] for b in best], record
 
     def predict_set(self, samples, state=None, constrain_mean=None) -> list[np.ndarray]:
         """Per-sample (n,) predictions (mean over the active networks) for samples of one
@@ -527,9 +465,9 @@ class TGlassMLP(PropensityModel):
         """
         samples = [samples] if isinstance(samples, Sample) else list(samples)
         if lengths is None:
-            if self.columns is None:
+            if getattr(self, "columns_", None) is None:
                 raise ValueError("no column names on the model: pass lengths (one per descriptor column)")
-            lengths = column_lengths(self.columns)
+            lengths = column_lengths(self.columns_)
         lengths = np.asarray(lengths, dtype=float)
         total = sum(self.attention_weights(s, state, networks).sum(axis=0) for s in samples)
         column_weights = total / sum(s.n_particles for s in samples)
@@ -546,36 +484,28 @@ class TGlassMLP(PropensityModel):
         out = {"standardizer_mean": self.standardizer.mean, "standardizer_scale": self.standardizer.scale,
                "state_mean": self.state_standardizer.mean, "state_scale": self.state_standardizer.scale,
                "active": self.active.astype(np.int8), "state_points": self.state_points}
-        for name, part in self._parts().items():
-            for k, (w, b) in enumerate(zip(part.weights, part.biases)):
-                out[f"{name}_weight_{k}"] = w.detach().cpu().numpy()
-                out[f"{name}_bias_{k}"] = b.detach().cpu().numpy()
-        out["attention"] = self.network.attention.detach().cpu().numpy()
-        return out
+        # the network's state_dict under the file's names (mlp1_weight_0, ..., head_bias_2,
+        # attention), attention last as the file layout has always had it
+        arrays = self.network.arrays()
+        attention = arrays.pop("attention")
+        return {**out, **arrays, "attention": attention}
 
     def set_parameters(self, parameters) -> None:
-        torch = _torch()
         self.standardizer = Standardizer(parameters["standardizer_mean"], parameters["standardizer_scale"])
         self.state_standardizer = Standardizer(parameters["state_mean"], parameters["state_scale"])
         self.active = np.asarray(parameters["active"]).astype(bool)
         self.state_points = np.asarray(parameters["state_points"], dtype=float).reshape(-1, 3)
         self._build(len(self.standardizer.mean))
-        with torch.no_grad():
-            for name, part in self._parts().items():
-                for k, (w, b) in enumerate(zip(part.weights, part.biases)):
-                    w.copy_(torch.as_tensor(parameters[f"{name}_weight_{k}"]))
-                    b.copy_(torch.as_tensor(parameters[f"{name}_bias_{k}"]))
-            self.network.attention.copy_(torch.as_tensor(parameters["attention"]))
-
-    def _parts(self) -> dict:
-        n = self.network
-        return {"mlp1": n.mlp1, "bottleneck": n.bottleneck, "mlp2": n.mlp2, "head": n.head}
+        self.network.load_arrays(parameters)
 
     def describe(self) -> dict:
         # wall times stay out of the file: same inputs and seed give the same bytes
         history = [{k: v for k, v in h.items() if k != "seconds"} for h in self.history]
-        return {"history": history, "active_networks": np.nonzero(self.active)[0].tolist(),
-                "parameters_per_network": self.network.n_parameters_per_network() if self.network else None}
+        out = {"history": history, "active_networks": np.nonzero(self.active)[0].tolist(),
+               "parameters_per_network": self.network.n_parameters_per_network() if self.network else None}
+        if self.two_step_ is not None:
+            out["two_step"] = self.two_step_
+        return out
 
 
 def _digest(*arrays) -> bytes:
@@ -746,5 +676,5 @@ def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: 
         keep[np.argsort(worst, kind="stable")[:min_networks]] = True
     final.active = keep
     report["final_networks"] = np.nonzero(keep)[0].tolist()
-    final.info = {**final.info, "two_step": report}  # saved with the model (JSON)
+    final.two_step_ = report  # saved with the model (describe())
     return TwoStepResult(final, equal_time, transferred, report)
