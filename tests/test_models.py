@@ -15,11 +15,11 @@ from glassdyn.models import (  # noqa: E402
     GlassMLP, GlassMLPL1, RidgeRegression, Sample, SingleDescriptor, TrainingPhase, load_model, make_sample, save_model,
     split_validation,
 )
-from glassdyn.models.evaluation import matching_time_index, predict_structure, score_predictions  # noqa: E402
+from glassdyn.models.evaluation import predict_structure, score_predictions  # noqa: E402
 from glassdyn.models.glassmlp import _Batch, count_parameters, correlation_kernel, spatial_correlation  # noqa: E402
 from glassdyn.models.networks import EnsembleMLP  # noqa: E402
 from glassdyn.models.recipes import RECIPES, build_model, expand_model_names  # noqa: E402
-from glassdyn.workflow import model_structures  # noqa: E402
+from glassdyn.workflow import SystemPlan  # noqa: E402
 
 
 def _samples(n_samples, rng, n=120, m=12, box=10.0, noise=0.0):
@@ -222,8 +222,6 @@ def test_validation_split_and_transfer_time_matching():
     train, val = split_validation(s, 0.3)
     assert val == [7, 8, 9] and train == list(range(7))
     assert split_validation(s[:1], 0.5) == ([0], [])
-    # 0.1 tau_alpha at T' matches 0.1 tau_alpha at T
-    assert matching_time_index(1.0, 10.0, [0.5, 50.0, 400.0], 500.0) == 1
 
 
 def _config(**models):
@@ -234,13 +232,13 @@ def _config(**models):
 
 
 def test_workflow_split_is_by_structure_and_never_touches_test():
-    system = _config(validation_fraction=0.25)
-    split = model_structures(system, "0.5")
-    assert split == {"train": list(range(6)), "validation": [6, 7], "test": [8, 9, 10, 11]}
-    assert model_structures(system, "0.5", "n3")["train"] == [0, 1, 2]
-    assert model_structures(system, "0.5", "n3")["validation"] == [6, 7]
+    plan = SystemPlan("s", _config(validation_fraction=0.25))
+    split = plan.split("0.5")
+    assert split == {"train": tuple(range(6)), "validation": (6, 7), "test": (8, 9, 10, 11)}
+    assert plan.split("0.5", "n3")["train"] == (0, 1, 2)
+    assert plan.split("0.5", "n3")["validation"] == (6, 7)
     with pytest.raises(ValueError, match="only 6"):
-        model_structures(system, "0.5", "n7")
+        plan.split("0.5", "n7")
 
 
 def test_model_config_errors_are_clear():

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from glassdyn.config import validate_config
-from glassdyn.workflow.planning import Layout, SystemPlan, all_targets, stage_config
+from glassdyn.workflow.planning import Layout, SystemPlan, all_targets, matching_time_index, stage_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = validate_config(yaml.safe_load((ROOT / "config/config.yaml").read_text()))
@@ -75,6 +75,11 @@ def test_system_plan_answers_the_split_and_chains():
     assert [plan.continued_structure(k) for k in range(3)] == [None, 0, 1]
     assert plan.time_indices("0.64") == (3, 5)
     assert plan.model_time_map("0.64", "glassmlp", "all") == ("0.64", "all", {3: 3, 5: 5})
+
+
+def test_transfer_matches_times_at_equal_t_over_tau_alpha():
+    # 0.1 tau_alpha at T' matches 0.1 tau_alpha at T
+    assert matching_time_index(1.0, 10.0, [0.5, 50.0, 400.0], 500.0) == 1
 
 
 def test_targets_of_the_demo():

@@ -5,22 +5,21 @@
 - :class:`RidgeRegression`: CAGE (roadmap SI I.E);
 - :class:`SingleDescriptor`: baselines, one descriptor as the prediction.
 
-The networks (``torch.nn.Module``s) are in :mod:`glassdyn.models.networks`, imported on
-first use so that importing this package does not import torch.
+The networks (``torch.nn.Module``s) are in :mod:`glassdyn.models.networks`. Names are
+imported on first use, so that planning (which reads :mod:`glassdyn.models.recipes`) imports
+neither torch nor SciPy.
 
 Recipes (which model class, descriptor set and hyperparameters a workflow model name
 means) are in :mod:`glassdyn.models.recipes`.
 """
 
-from glassdyn.models.base import MODEL_CLASSES, PropensityModel, Standardizer, load_model, register_model, save_model
-from glassdyn.models.data import LABEL_KINDS, Sample, load_samples, make_sample, split_validation
-from glassdyn.models.glassmlp import L1_PHASES, PRL_PHASES, GlassMLP, GlassMLPL1, TrainingPhase
-from glassdyn.models.linear import RidgeRegression, SingleDescriptor
-from glassdyn.models.tglassmlp import TGlassMLP, self_consistency_filter, train_two_step
+from glassdyn._lazy import lazy_exports
 
-__all__ = [
-    "MODEL_CLASSES", "PropensityModel", "Standardizer", "load_model", "register_model", "save_model",
-    "LABEL_KINDS", "Sample", "load_samples", "make_sample", "split_validation",
-    "L1_PHASES", "PRL_PHASES", "GlassMLP", "GlassMLPL1", "TrainingPhase",
-    "RidgeRegression", "SingleDescriptor", "TGlassMLP", "self_consistency_filter", "train_two_step",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "base": ["MODEL_CLASSES", "PropensityModel", "Standardizer", "load_model", "model_class", "register_model",
+             "save_model"],
+    "data": ["LABEL_KINDS", "Sample", "load_samples", "make_sample", "split_validation"],
+    "glassmlp": ["L1_PHASES", "PRL_PHASES", "GlassMLP", "GlassMLPL1", "TrainingPhase"],
+    "linear": ["RidgeRegression", "SingleDescriptor"],
+    "tglassmlp": ["TGlassMLP", "self_consistency_filter", "train_two_step"],
+})

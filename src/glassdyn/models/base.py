@@ -49,6 +49,22 @@ def register_model(cls):
     return cls
 
 
+#: modules whose import registers the built-in model classes
+BUILTIN_MODEL_MODULES = ("glassdyn.models.glassmlp", "glassdyn.models.linear", "glassdyn.models.tglassmlp")
+
+
+def model_class(kind: str) -> type[PropensityModel]:
+    """The registered model class of ``kind`` (built-in classes are imported on first use)."""
+    if kind not in MODEL_CLASSES:
+        import importlib
+
+        for module in BUILTIN_MODEL_MODULES:
+            importlib.import_module(module)
+    if kind not in MODEL_CLASSES:
+        raise KeyError(f"unknown model kind {kind!r}; known: {sorted(MODEL_CLASSES)}")
+    return MODEL_CLASSES[kind]
+
+
 def param_names(cls) -> list[str]:
     """Constructor arguments of a model class, in signature order (as scikit-learn's
     ``BaseEstimator._get_param_names``); ``*args`` / ``**kwargs`` are refused, since they
@@ -252,9 +268,11 @@ def load_model(path) -> PropensityModel:
         if not f.attrs.get("complete", False):
             raise DataFileError(f"{path}: incomplete model file (the job that wrote it died)")
         kind = f.attrs["kind"]
-        if kind not in MODEL_CLASSES:
-            raise DataFileError(f"{path}: unknown model kind {kind!r}; known: {sorted(MODEL_CLASSES)}")
-        model = MODEL_CLASSES[kind](**json.loads(f.attrs["hyperparameters"]))
+        try:
+            cls = model_class(kind)
+        except KeyError as exc:
+            raise DataFileError(f"{path}: {exc.args[0]}") from None
+        model = cls(**json.loads(f.attrs["hyperparameters"]))
         model.set_parameters({k: v[()] for k, v in f["parameters"].items()})
         model.descriptor_set_ = str(f.attrs["descriptor_set"]) or None
         model.label_ = str(f.attrs["label"]) or None

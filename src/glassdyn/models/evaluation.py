@@ -113,9 +113,3 @@ def write_table(rows, path=None) -> str:
 def read_table(path) -> list[dict]:
     with open(path) as f:
         return list(csv.DictReader(f, delimiter="\t"))
-
-
-def matching_time_index(target_time: float, target_tau: float, source_times, source_tau: float) -> int:
-    """Index of the source time closest in log(t / tau_alpha) to the target's (transfer studies)."""
-    source = np.log(np.asarray(source_times, dtype=float) / source_tau)
-    return int(np.argmin(np.abs(source - np.log(target_time / target_tau))))

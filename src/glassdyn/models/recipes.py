@@ -22,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glassdyn.descriptors.sets import baseline_columns
-from glassdyn.models.base import MODEL_CLASSES, param_names
+
+# The recipes are read while planning (every Snakefile parse): the model classes, h5py and
+# torch are imported only when a model is built.
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,10 @@ class Recipe:
 
     def build(self, options: dict | None = None, seed: int = 0, **fixed):
         """The unfitted model: constructor arguments from ``options`` (config) and ``fixed``."""
-        import glassdyn.models  # noqa: F401 - registers the model classes
+        from glassdyn.models.base import model_class, param_names
 
         options = {k: v for k, v in (options or {}).items() if k not in self.WORKFLOW_OPTIONS}
-        cls = MODEL_CLASSES[self.kind]
+        cls = model_class(self.kind)
         kwargs = {**options, **fixed}
         if "seed" in param_names(cls):  # the signature, not co_varnames: **kwargs would hide it
             kwargs.setdefault("seed", seed)

@@ -385,7 +385,8 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
     if stage == "compute_descriptors":
         return {"mixture": system["mixture"]}
     if stage == "train_model":
-        return {"model": {model: system["models"].get(model)}, "state_point": _state(sp, "temperature", "tau_alpha")}
+        # the state point (T, tau_alpha, t) comes with the label files, as the model records it
+        return {"model": {model: system["models"].get(model)}}
     if stage == "train_transferable_model":
         return {"model": {model: system["models"].get(model)},
                 "time_indices": {str(t): list(v) for t, v in (time_indices or {}).items()}}
