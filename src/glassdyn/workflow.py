@@ -20,6 +20,7 @@ import numpy as np
 from glassdyn.config import n_structures, requested_times, source_files, time_grid
 from glassdyn.io import load, provenance, save
 from glassdyn.md.checkpoint import Checkpoint, fingerprint
+from glassdyn.md.runtime import software_versions
 from glassdyn.systems import PairPotential, get_mixture
 
 log = logging.getLogger("glassdyn")
@@ -175,7 +176,7 @@ def equilibrate_structure(
             pot, start, protocol, source=str(previous), log_file=lammps_log, checkpoint=checkpoint
         )
     result.metadata.update(tau_alpha=tau, structure_index=int(structure), system_name=name)
-    save(output, result, provenance(config=_system_record(name, system, base_seed), seeds={"equilibration": seed}, stage="equilibrate_structure"))
+    save(output, result, provenance(software=software_versions(), config=_system_record(name, system, base_seed), seeds={"equilibration": seed}, stage="equilibrate_structure"))
     checkpoint.remove()
     log.info("wrote %s (E_pot/N = %.5f)", output, result.metadata["final_potential_energy"])
 
@@ -228,7 +229,7 @@ def _equilibrate_with_swap(*, name, system, temperature, structure, base_seed, o
                                     log_file=lammps_log, checkpoint=checkpoint)
         checkpoints = [checkpoint]
     result.metadata.update(tau_alpha=sp["tau_alpha"], structure_index=int(structure), system_name=name)
-    save(output, result, provenance(config=_system_record(name, system, base_seed), seeds={"equilibration": seed}, stage="equilibrate_structure"))
+    save(output, result, provenance(software=software_versions(), config=_system_record(name, system, base_seed), seeds={"equilibration": seed}, stage="equilibrate_structure"))
     for c in checkpoints:
         c.remove()
     log.info("wrote %s (E_pot/N = %.5f, tau_alpha^SWAP = %.4g)", output, result.metadata["final_potential_energy"],
@@ -264,7 +265,7 @@ def run_isoconfigurational(*, name: str, system: dict, temperature: str, structu
         checkpoint=checkpoint,
     )
     ensemble.metadata.update(tau_alpha=sp["tau_alpha"], structure_index=index, system_name=name, structure_file=str(structure_file))
-    save(output, ensemble, provenance(config=_system_record(name, system, base_seed), seeds={"replicas": seeds}, stage="run_isoconfigurational"))
+    save(output, ensemble, provenance(software=software_versions(), config=_system_record(name, system, base_seed), seeds={"replicas": seeds}, stage="run_isoconfigurational"))
     checkpoint.remove()
     log.info("wrote %s", output)
 
@@ -290,7 +291,7 @@ def quench_inherent_structure(*, name: str, system: dict, structure_file, base_s
         system_name=name,
         structure_file=str(structure_file),
     )
-    save(output, result, provenance(config=_system_record(name, system, base_seed), stage="quench_inherent_structure"))
+    save(output, result, provenance(software=software_versions(), config=_system_record(name, system, base_seed), stage="quench_inherent_structure"))
     log.info("wrote %s", output)
 
 
@@ -314,7 +315,7 @@ def compute_labels(*, name: str, system: dict, temperature: str, isoconfiguratio
     labels = labels_from_ensemble(ensemble, mixture.sigma_matrix, seed=seed, **_labels_options(system))
     labels.metadata.update(structure_index=index, system_name=name, temperature=state_point(system, temperature)["temperature"],
                            tau_alpha=state_point(system, temperature)["tau_alpha"], source=str(isoconfigurational_file))
-    save(output, labels, provenance(config=_system_record(name, system, base_seed), seeds={"split_half": seed}, stage="compute_labels"))
+    save(output, labels, provenance(software=software_versions(), config=_system_record(name, system, base_seed), seeds={"split_half": seed}, stage="compute_labels"))
     log.info("wrote %s (mean neighbours %.2f, %d edges)", output, labels.metadata["mean_neighbours"], len(labels.edges))
 
 
@@ -325,7 +326,7 @@ def summarize_dynamics(*, name: str, system: dict, label_files, base_seed: int, 
     opts = system["labels"]["overlap"]
     summary = summarize_labels((load(f, "labels") for f in label_files), opts["a"], opts["sharpness"])
     summary.metadata.update(system_name=name)
-    save(output, summary, provenance(config=_system_record(name, system, base_seed), stage="summarize_dynamics"))
+    save(output, summary, provenance(software=software_versions(), config=_system_record(name, system, base_seed), stage="summarize_dynamics"))
     Path(table).write_text(summary_table(summary))
     if summary.tau_alpha is not None:
         q = summary.wavenumbers[0]
@@ -355,7 +356,7 @@ def import_isoconfigurational(*, name: str, system: dict, temperature: str, stru
             raise ValueError(f"{path}: times {ensemble.times.tolist()} differ from the configured {requested_times(sp).tolist()}")
     structure_record = Structure(positions=ensemble.initial_positions, types=ensemble.types, box=ensemble.box,
                                  metadata={**meta, "source_file": str(path)})
-    prov = provenance(config=_system_record(name, system, base_seed), stage="import_isoconfigurational", source_file=str(Path(path).resolve()))
+    prov = provenance(software=software_versions(), config=_system_record(name, system, base_seed), stage="import_isoconfigurational", source_file=str(Path(path).resolve()))
     save(structure_output, structure_record, prov)
     save(output, ensemble, prov)
     log.info("imported %s (%s): %d replicas, %d times", path, fmt, ensemble.n_replicas, len(ensemble.times))
@@ -373,7 +374,7 @@ def import_labels(*, name: str, system: dict, temperature: str, structure: str, 
     for kind, key in (("inherent_structure", "initial_positions_inherent"), ("cage_state", "initial_positions_cage")):
         if kind not in records:
             raise ValueError(f"{path}: key '{key}': missing; the workflow needs it to continue from this data set")
-    prov = provenance(config=_system_record(name, system, base_seed), stage="import_labels", source_file=str(Path(path).resolve()))
+    prov = provenance(software=software_versions(), config=_system_record(name, system, base_seed), stage="import_labels", source_file=str(Path(path).resolve()))
     for kind, out in (("structure", structure_output), ("labels", labels_output), ("inherent_structure", inherent_output), ("cage_state", cage_output)):
         save(out, records[kind], prov)
     log.info("imported %s (glassbench): %d times, %d particles", path, len(records["labels"].times), records["labels"].n_particles)
@@ -415,7 +416,7 @@ def compute_cage_state(*, name: str, system: dict, temperature: str, structure_f
         "mean_displacement": float(mc.displacement.mean()), "max_standard_error": float(mc.standard_error.max()),
         **{f"cage_{k}": v for k, v in opts.items()},
     })
-    save(output, record, provenance(config=_system_record(name, system, base_seed), seeds={"monte_carlo": seed},
+    save(output, record, provenance(software=software_versions(), config=_system_record(name, system, base_seed), seeds={"monte_carlo": seed},
                                     stage="compute_cage_state"))
     log.info("wrote %s (acceptance %.3f, mean Delta r_cage %.4f)", output, mc.acceptance, mc.displacement.mean())
 
@@ -439,7 +440,7 @@ def compute_descriptors(*, name: str, system: dict, descriptor_set: str, state_f
     record.metadata.update(system_name=name, structure_index=first.metadata.get("structure_index"),
                            temperature=first.metadata.get("temperature"),
                            **{f"{s}_file": str(state_files[s]) for s in spec.states})
-    save(output, record, provenance(config=_system_record(name, system, base_seed), stage="compute_descriptors"))
+    save(output, record, provenance(software=software_versions(), config=_system_record(name, system, base_seed), stage="compute_descriptors"))
     log.info("wrote %s: %d descriptors", output, record.values.shape[1])
 
 
@@ -522,7 +523,7 @@ def train_model(*, name: str, system: dict, temperature: str, model: str, label:
     estimator.info = {"model": model, "system": name, "training": training, "seed": seed,
                       "training_files": [str(f) for f in train_files["labels"]],
                       "validation_files": [str(f) for f in validation_files["labels"]]}
-    save_model(output, estimator, provenance(config=_system_record(name, system, base_seed), seeds={"model": seed},
+    save_model(output, estimator, provenance(software=software_versions(), config=_system_record(name, system, base_seed), seeds={"model": seed},
                                              stage="train_model"))
     log.info("wrote %s (%s)", output, json_summary(estimator.describe()))
 
@@ -558,7 +559,7 @@ def predict_model(*, name: str, system: dict, temperature: str, model: str, labe
                          metadata={"system_name": name, "temperature": float(sp["temperature"]), "model": model,
                                    "label": label, "training": training, "tau_alpha": float(sp["tau_alpha"]),
                                    "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})
-    save(output, record, provenance(stage="predict_model"))
+    save(output, record, provenance(software=software_versions(), stage="predict_model"))
     log.info("wrote %s: %d structures x %d times", output, len(descriptors), len(model_files))
 
 
@@ -670,6 +671,6 @@ def train_transferable_model(*, name: str, system: dict, model: str, label: str,
     estimator.info = {**(getattr(estimator, "info", {}) or {}), "model": model, "system": name, "training": training,
                       "seed": seed, "training_files": [str(f) for f in train_files["labels"]],
                       "validation_files": [str(f) for f in validation_files["labels"]]}
-    save_model(output, estimator, provenance(config=_system_record(name, system, base_seed), seeds={"model": seed},
+    save_model(output, estimator, provenance(software=software_versions(), config=_system_record(name, system, base_seed), seeds={"model": seed},
                                              stage="train_transferable_model"))
     log.info("wrote %s", output)
