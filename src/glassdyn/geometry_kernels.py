@@ -2,11 +2,11 @@
 
 Separate from :mod:`glassdyn.geometry` so that importing the numpy geometry does not import
 numba. Each helper is ``inline="always"``: numba pastes its body into the calling kernel
-before compilation, so a loop that calls it compiles to the same machine code as the
-hand-written expression (a plain njit call is a real function call that LLVM does not inline
-across cached modules; in the swap kernel that made a phase 1.7x slower). The expressions are
-those of :mod:`glassdyn.geometry` and of the kernels they replace, term for term, so results
-are bit-identical.
+before compilation, so a loop that calls it compiles to the machine code of the hand-written
+expression (checked for the swap kernel's ``_cell_list`` and ``_collect_neighbours``: the same
+instructions). A plain njit helper is compiled separately and called; in the swap kernel that
+made a phase 1.7x slower. The expressions are those of :mod:`glassdyn.geometry` and of the
+kernels they replace, term for term, so results are bit-identical.
 
 Units: lengths sigma_11; ``length`` is one box edge L_k, ``x`` one coordinate and ``dx`` one
 component of a separation, all scalars (float64).
