@@ -52,7 +52,21 @@ def test_round_trip(tmp_path, record):
     assert back.metadata == record.metadata
     prov = read_provenance(path)
     assert prov["config"] == {"seed": 3} and prov["stage"] == "test"
-    assert "lammps" in prov["versions"] and "glassdyn" in prov["versions"]
+    assert "glassdyn" in prov["versions"] and "lammps" not in prov["versions"]  # io knows no LAMMPS
+
+
+def test_provenance_appends_the_callers_software_after_the_python_stack():
+    prov = provenance(stage="test", software={"lammps": "20240829"})
+    assert list(prov["versions"]) == ["glassdyn", "python", "numpy", "h5py", "hdf5", "lammps"]
+    assert prov["versions"]["lammps"] == "20240829"
+    assert "lammps" not in provenance(stage="test")["versions"]  # the cached versions() is not mutated
+
+
+def test_md_runtime_reports_the_lammps_version_for_provenance():
+    from glassdyn.md.runtime import software_versions
+
+    lammps = software_versions()["lammps"]
+    assert lammps == "unavailable" or (lammps.isdigit() and len(lammps) == 8)
 
 
 def test_same_content_gives_byte_identical_files(tmp_path):

@@ -22,6 +22,7 @@ import numpy as np
 
 def _predict(args) -> int:
     from glassdyn.io import Predictions, load, provenance, save
+    from glassdyn.md.runtime import software_versions
     from glassdyn.models import load_model
     from glassdyn.models.evaluation import predict_structure
 
@@ -54,7 +55,7 @@ def _predict(args) -> int:
                          metadata={"label": labels.pop(), "model_files": [str(p) for p in args.models],
                                    "descriptor_file": str(args.descriptors),
                                    "model": sorted({m.info_.get("model", m.KIND) for m in models})})
-    save(args.output, record, provenance(stage="glassdyn predict"))
+    save(args.output, record, provenance(software=software_versions(), stage="glassdyn predict"))
     covered = np.isfinite(values).any(axis=0)
     print(f"wrote {args.output}: {covered.sum()} of {len(covered)} particles x {len(times)} times "
           f"(t = {', '.join(f'{t:g}' for t in times)})")

@@ -25,7 +25,7 @@ import numpy as np
 from scipy import optimize
 from scipy.spatial import cKDTree
 
-from glassdyn.labels.isoconfigurational import wrap
+from glassdyn.geometry import wrap
 
 
 # -- chi_4 -----------------------------------------------------------------------------------

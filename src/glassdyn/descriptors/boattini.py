@@ -43,6 +43,7 @@ import scipy.sparse
 
 from glassdyn.descriptors.angular import bond_order_invariants
 from glassdyn.descriptors.neighbours import PairList, pair_list
+from glassdyn.geometry import minimum_image
 
 #: Gaussian sums stop at r_k + TRUNCATION_WIDTHS * delta_k of the furthest shell
 TRUNCATION_WIDTHS = 8.0
@@ -311,8 +312,7 @@ class CageFeatures:
         initial_values = self.descriptors.compute(initial, types, box).values
         cage_values = self.descriptors.compute(cage, types, box).values
         box = np.asarray(box, dtype=np.float64).reshape(-1)
-        delta = cage - initial
-        delta -= box * np.round(delta / box)
+        delta = minimum_image(cage - initial, box)
         self.values = np.hstack([initial_values, cage_values, np.linalg.norm(delta, axis=1)[:, None]])
         return self
 

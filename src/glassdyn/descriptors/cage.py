@@ -62,6 +62,7 @@ import numba
 import numpy as np
 
 from glassdyn.descriptors.neighbours import pair_list
+from glassdyn.geometry import nearest_lattice_vector
 from glassdyn.systems.potentials import PairPotential
 # the potential tables and U(r) live in glassdyn.systems.tables (shared with swap Monte Carlo);
 # re-exported here under their former names
@@ -225,7 +226,7 @@ class StaticNeighbours:
         i, j, v = pairs.i[keep], pairs.j[keep], pairs.vectors[keep]
         # pair_list wraps positions into the box; recover the lattice vector between the
         # continuous positions given here (an exact multiple of the box edges)
-        shift = np.round((v - (positions[j] - positions[i])) / box) * box
+        shift = nearest_lattice_vector(v - (positions[j] - positions[i]), box)
         owner = np.concatenate([i, j])
         order = np.argsort(owner, kind="stable")
         index = np.concatenate([j, i])[order].astype(np.int64)

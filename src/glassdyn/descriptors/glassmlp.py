@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassdyn.descriptors.coarse_grain import CoarseGraining
+from glassdyn.geometry import minimum_image
 
 #: Coarse-graining lengths of each paper, sigma_11.
 GLASSMLP_PRL_LENGTHS = tuple(0.5 * k for k in range(16))  # 0.0, 0.5, ..., 7.5 (M_CG = 16)
@@ -81,8 +82,7 @@ class GlassMLPDescriptors:
                 raise ValueError(f"thermal_positions {thermal_positions.shape} != positions {positions.shape}")
             # the inherent structure is continuous from the thermal one: no minimum image needed,
             # but imported data may be wrapped independently, so take the nearest image anyway
-            delta = positions - thermal_positions
-            delta -= np.asarray(box, dtype=float) * np.round(delta / np.asarray(box, dtype=float))
+            delta = minimum_image(positions - thermal_positions, box)
             fields["displacement"] = np.linalg.norm(delta, axis=1)
         cg = CoarseGraining(self.lengths, self.cutoff).compute(
             positions, types, box, fields, variance_of=["epot"], n_types=n_types

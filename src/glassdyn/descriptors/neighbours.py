@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from glassdyn.geometry import wrap_floor
+
 
 def _as_inputs(positions, box):
     positions = np.ascontiguousarray(positions, dtype=np.float64)
@@ -30,7 +32,7 @@ def _as_inputs(positions, box):
         raise ValueError(f"positions must be (N, d) with d = len(box) in (2, 3); got {positions.shape} and box {box.shape}")
     if not np.all(box > 0):
         raise ValueError(f"box edges must be positive, got {box}")
-    return positions - box * np.floor(positions / box), box
+    return wrap_floor(positions, box), box
 
 
 class CellGrid:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from glassdyn.geometry import wrap_floor
+
 
 @numba.njit(cache=True)
 def _polygon_areas(vertices, flat, start, normals):
@@ -78,7 +80,7 @@ class VoronoiCells:
         if n < 2:
             raise ValueError("need at least two particles")
         self.dimension = d
-        wrapped = positions - box * np.floor(positions / box)
+        wrapped = wrap_floor(positions, box)
         spacing = (np.prod(box) / n) ** (1.0 / d)
         skin = self.skin * spacing
         shifts = np.stack(np.meshgrid(*[[0, -1, 1]] * d, indexing="ij"), -1).reshape(-1, d)  # zero first
@@ -144,7 +146,7 @@ def brute_force_cell_sizes(positions, box):
     positions = np.asarray(positions, dtype=float)
     box = np.asarray(box, dtype=float)
     n, d = positions.shape
-    wrapped = positions - box * np.floor(positions / box)
+    wrapped = wrap_floor(positions, box)
     shifts = np.stack(np.meshgrid(*[[0, -1, 1]] * d, indexing="ij"), -1).reshape(-1, d)  # (0, ..., 0) first
     points = np.concatenate([wrapped + s * box for s in shifts])
     vor = Voronoi(points)

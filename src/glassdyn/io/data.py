@@ -403,28 +403,33 @@ KINDS: dict[str, type[_Record]] = {
 # -- provenance -----------------------------------------------------------------------------
 @functools.cache
 def versions() -> dict[str, str]:
-    """Versions of everything that can change a result (read once per process)."""
+    """Versions of the Python stack that can change a result (read once per process).
+
+    glassdyn, python, numpy, h5py and hdf5: what this layer knows. Software of the stages
+    above (LAMMPS, from :func:`glassdyn.md.runtime.software_versions`) is passed to
+    :func:`provenance` by the stage that used it, so that io never imports md.
+    """
     import glassdyn
 
-    out = {
+    return {
         "glassdyn": glassdyn.__version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "h5py": h5py.__version__,
         "hdf5": h5py.version.hdf5_version,
     }
-    try:
-        from glassdyn.md.runtime import lammps_version
-
-        out["lammps"] = lammps_version()
-    except Exception:  # pragma: no cover - LAMMPS missing: record that instead of failing
-        out["lammps"] = "unavailable"
-    return out
 
 
-def provenance(*, config: dict | None = None, seeds: dict | None = None, stage: str = "", **extra) -> dict:
-    """Provenance record stored in every file: the config, seeds, versions and producing stage."""
-    return {"config": config or {}, "seeds": seeds or {}, "versions": dict(versions()), "stage": stage, **extra}
+def provenance(*, config: dict | None = None, seeds: dict | None = None, stage: str = "",
+               software: dict[str, str] | None = None, **extra) -> dict:
+    """Provenance record stored in every file: the config, seeds, versions and producing stage.
+
+    ``software`` (name -> version, e.g. ``{"lammps": "20240829"}``) is merged into the
+    versions after :func:`versions`' entries, so the order is glassdyn, python, numpy, h5py,
+    hdf5, then the caller's.
+    """
+    return {"config": config or {}, "seeds": seeds or {}, "versions": {**versions(), **(software or {})},
+            "stage": stage, **extra}
 
 
 # -- HDF5 ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassdyn.geometry import minimum_image, wrap
 from glassdyn.io.data import (
     CageState,
     DataFileError,
@@ -34,7 +35,6 @@ from glassdyn.io.data import (
     Labels,
     Structure,
 )
-from glassdyn.labels.isoconfigurational import minimum_image, wrap
 
 FORMATS = ("botan", "glassbench", "deepmind")
 

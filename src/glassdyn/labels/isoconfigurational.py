@@ -23,18 +23,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-
-def wrap(positions, box) -> np.ndarray:
-    """Positions folded into [0, L) (float-safe: never returns exactly L)."""
-    box = np.asarray(box, dtype=float)
-    p = np.mod(np.asarray(positions, dtype=float), box)
-    p[p >= box] = 0.0
-    return p
-
-
-def minimum_image(vectors, box) -> np.ndarray:
-    box = np.asarray(box, dtype=float)
-    return vectors - box * np.round(vectors / box)
+# periodic geometry is glassdyn.geometry's; wrap and minimum_image stay importable from here
+from glassdyn.geometry import minimum_image, wrap
 
 
 def pairs_within(positions, box, cutoff, search_radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:

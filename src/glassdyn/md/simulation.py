@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassdyn.geometry import wrap_floor
 from glassdyn.md.runtime import lammps_module
 from glassdyn.systems.potentials import PairPotential
 
@@ -114,7 +115,7 @@ class Simulation:
         # LAMMPS leaves atoms slightly outside the box between re-neighbourings, and remaps
         # atoms given outside it; wrap here and keep the offset so that unwrapped positions are
         # continuous from the positions given (see positions()).
-        wrapped = positions - self.box * np.floor(positions / self.box)
+        wrapped = wrap_floor(positions, self.box)
         self._offset = self._to3(positions - wrapped)
         x3 = self._to3(wrapped)
         v3 = self._to3(velocities) if velocities is not None else None
@@ -255,9 +256,13 @@ class Simulation:
         return x[:, : self.dimension]
 
     def wrapped_positions(self) -> np.ndarray:
-        """Positions wrapped strictly into [0, L), shape (N, d)."""
+        """Positions less their image flags, x - L floor(x / L), shape (N, d) sigma_11.
+
+        In [0, L) but for one rounding at the edges (see :func:`glassdyn.geometry.wrap_floor`);
+        kept in that form because stored structures are written from it.
+        """
         x = self.positions()
-        return x - self.box * np.floor(x / self.box)
+        return wrap_floor(x, self.box)
 
     def velocities(self) -> np.ndarray:
         return self._gather("v", 1, 3)[:, : self.dimension]
@@ -269,7 +274,7 @@ class Simulation:
     def set_positions(self, positions) -> None:
         """Replace positions; :meth:`positions` (unwrapped) is continuous from these."""
         positions = np.asarray(positions, dtype=float)
-        wrapped = positions - self.box * np.floor(positions / self.box)
+        wrapped = wrap_floor(positions, self.box)
         self._offset = self._to3(positions - wrapped)
         self._scatter("x", self._to3(wrapped), 1)
         self.command("set group all image 0 0 0")

@@ -58,6 +58,7 @@ from typing import Callable
 import numba
 import numpy as np
 
+from glassdyn.geometry_kernels import minimum_image_wrapped, wrap_component
 from glassdyn.md.simulation import Simulation
 from glassdyn.systems.potentials import PairPotential
 from glassdyn.systems.tables import PotentialTables, pair_energy_reciprocal, pair_force_over_r
@@ -83,9 +84,7 @@ def _cell_list(x, box, n_cells):
     for i in range(n):
         f = 0
         for k in range(d):
-            y = x[i, k] - box[k] * np.floor(x[i, k] / box[k])
-            if y >= box[k]:  # x = -1e-17 wraps to L in floating point
-                y -= box[k]
+            y = wrap_component(x[i, k], box[k])
             wrapped[i, k] = y
             c = int(y * n_cells[k] / box[k])
             if c >= n_cells[k]:
@@ -166,11 +165,7 @@ def _collect_neighbours(p, wrapped, box, stencil, cell_start, order, cutoff2, in
             r2 = 0.0
             for c in range(d):
                 # both wrapped into [0, L): |dx| < L, one conditional shift is the minimum image
-                dx = wrapped[k, c] - wrapped[p, c]
-                if dx > 0.5 * box[c]:
-                    dx -= box[c]
-                elif dx < -0.5 * box[c]:
-                    dx += box[c]
+                dx = minimum_image_wrapped(wrapped[k, c] - wrapped[p, c], box[c])
                 r2 += dx * dx
             if r2 < cutoff2:
                 index[pos] = k
@@ -267,11 +262,7 @@ def _add_force_change(p, old, new, skip, types, first, last, index, dist2, wrapp
         if df == 0.0:
             continue
         for c in range(d):
-            dx = wrapped[p, c] - wrapped[k, c]
-            if dx > 0.5 * box[c]:
-                dx -= box[c]
-            elif dx < -0.5 * box[c]:
-                dx += box[c]
+            dx = minimum_image_wrapped(wrapped[p, c] - wrapped[k, c], box[c])
             force_change[p, c] += df * dx
             force_change[k, c] -= df * dx
 
@@ -403,11 +394,7 @@ def _swap_phase(x, box, types, n_cells, n_types, form, eps, sig2, rc, rc2, e_shi
         # a-b before and b-a after the exchange
         r2 = 0.0
         for c in range(d):
-            dx = wrapped[i, c] - wrapped[j, c]
-            if dx > 0.5 * box[c]:
-                dx -= box[c]
-            elif dx < -0.5 * box[c]:
-                dx += box[c]
+            dx = minimum_image_wrapped(wrapped[i, c] - wrapped[j, c], box[c])
             r2 += dx * dx
         de = cache[i, b] - cache[i, a] + cache[j, a] - cache[j, b]
         if r2 < cutoff2:

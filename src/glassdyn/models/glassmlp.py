@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glassdyn.geometry import minimum_image
 from glassdyn.models.base import PropensityModel, Standardizer, register_model
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,14 @@ def count_parameters(layer_sizes) -> int:
 
 
 def minimum_image_distances(positions, box):
-    """(n, n) distances with the minimum-image convention (torch or numpy arrays)."""
+    """(n, n) float64 torch tensor of minimum-image distances, sigma_11.
+
+    positions (n, d) sigma_11, numpy or CPU torch; box (d,) edges, sigma_11. The separations
+    are :func:`glassdyn.geometry.minimum_image`'s (the same expression torch.round gave).
+    """
     torch = _torch()
-    x = torch.as_tensor(positions, dtype=torch.float64)
-    b = torch.as_tensor(box, dtype=torch.float64)
-    delta = x[:, None, :] - x[None, :, :]
-    delta = delta - b * torch.round(delta / b)
+    x = np.asarray(positions, dtype=np.float64)
+    delta = torch.as_tensor(minimum_image(x[:, None, :] - x[None, :, :], box))
     return torch.sqrt((delta * delta).sum(-1))
 
 

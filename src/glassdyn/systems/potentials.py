@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glassdyn.geometry import minimum_image
 from glassdyn.systems.mixtures import Mixture
 
 #: Potential forms. All are Lennard-Jones 4 eps [(s/r)^12 - (s/r)^6] inside r_c = cutoff_factor * sigma_ab,
@@ -108,8 +109,7 @@ class PairPotential:
         if self.max_cutoff >= 0.5 * box.min():
             raise ValueError("brute-force reference needs cutoff < L/2 (minimum image)")
         i, j = np.triu_indices(len(positions), k=1)
-        d = positions[i] - positions[j]
-        d -= box * np.round(d / box)
+        d = minimum_image(positions[i] - positions[j], box)
         r = np.linalg.norm(d, axis=1)
         return i, j, d, r
 
