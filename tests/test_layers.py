@@ -2,7 +2,8 @@
 
 Layers, bottom to top:
 
-    1. glassdyn.geometry, glassdyn.geometry_kernels  periodic boxes (numpy / numba only)
+    1. glassdyn.geometry, glassdyn.geometry_kernels  periodic boxes (numpy / numba only);
+       glassdyn._lazy                                lazy package exports (standard library only)
     2. glassdyn.systems                              mixtures, potentials
     3. glassdyn.io                                   the HDF5 data model
     4. glassdyn.analysis                             observables of arrays, summaries of records
@@ -30,6 +31,7 @@ LAYERS = {
     "glassdyn": 0,
     "glassdyn.geometry": 1,
     "glassdyn.geometry_kernels": 1,
+    "glassdyn._lazy": 1,
     "glassdyn.systems": 2,
     "glassdyn.io": 3,
     "glassdyn.analysis": 4,
@@ -45,7 +47,8 @@ TOP = 8  # planning and stages: not checked
 #: packages that share a layer but must not import each other
 SIBLINGS = {frozenset({"glassdyn.labels", "glassdyn.descriptors"})}
 #: what the bottom layer may import besides the standard library's __future__
-BOTTOM_THIRD_PARTY = {"glassdyn.geometry": {"numpy"}, "glassdyn.geometry_kernels": {"numpy", "numba"}}
+BOTTOM_THIRD_PARTY = {"glassdyn.geometry": {"numpy"}, "glassdyn.geometry_kernels": {"numpy", "numba"},
+                      "glassdyn._lazy": {"importlib"}}
 
 
 def module_name(path: Path) -> str:

@@ -10,7 +10,6 @@ nothing else, so tests call them without Snakemake.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib
 import logging
 import os
@@ -159,20 +158,10 @@ def checkpoint(output, suffix: str = "checkpoint", **identity):
     return Checkpoint(f"{output}.{suffix}", identity, interval=CHECKPOINT_INTERVAL)
 
 
-@functools.cache
-def software_versions() -> dict[str, str]:
-    """Versions of the simulation software a result may depend on (LAMMPS), read once per job."""
-    try:
-        from glassdyn.md.runtime import lammps_version
-
-        return {"lammps": lammps_version()}
-    except Exception:  # pragma: no cover - LAMMPS missing: record that instead of failing
-        return {"lammps": "unavailable"}
-
-
 def job_provenance(job: Job, *, stage: str | None = None, seeds: dict | None = None, **extra) -> dict:
     """Provenance of a job's output: its stage config, base seed, seeds, versions and stage."""
     from glassdyn.io import provenance
+    from glassdyn.md.runtime import software_versions
 
     record = {"system_name": job.system_name, "seed": job.seed, "system": job.config}
     return provenance(config=record, seeds=seeds, stage=stage or job.rule, software=software_versions(), **extra)
