@@ -24,7 +24,7 @@ class ConfigError(ValueError):
     """Invalid configuration; ``key`` is the dotted path of the offending entry."""
 
     def __init__(self, key: str, message: str):
-        self.key = key
+        self.key, self.detail = key, message
         super().__init__(f"invalid config: {key}: {message}" if key else f"invalid config: {message}")
 
 
@@ -40,14 +40,14 @@ def schema() -> dict:
     so the allowed names are taken from the registries at validation time.
     """
     from glassdyn.descriptors.sets import DESCRIPTOR_SETS
-    from glassdyn.models.recipes import model_names
+    from glassdyn.models.recipes import RECIPES, model_names
 
     root = copy.deepcopy(_schema_file())
     system = root["$defs"]["system"]["properties"]
     system["descriptors"]["properties"]["sets"]["items"] = {"enum": sorted(DESCRIPTOR_SETS)}
     models = system["models"]["properties"]
     models["train"]["items"] = {"enum": model_names()}
-    for name in model_names():
+    for name in RECIPES:
         # a plug-in model's options are its constructor arguments (and descriptor_set)
         models.setdefault(name, {"type": "object", "default": {}})
     return root
@@ -92,7 +92,20 @@ def _known_keys(node: dict, root: dict) -> list[str]:
     return list(_resolve(node, root).get("properties", {}))
 
 
+#: where a name comes from a registry that plug-ins extend
+_REGISTRY_KEYS = (("descriptors", "sets"), ("models", "train"), ("models",))
+_PLUGIN_HINT = " (a plug-in's name? list its module under plugins)"
+
+
 def _message(error: jsonschema.ValidationError, root: dict) -> ConfigError:
+    exc = _plain_message(error, root)
+    path = [p for p in error.absolute_path if not isinstance(p, int)]
+    if error.validator in ("enum", "additionalProperties") and any(tuple(path[-len(k):]) == k for k in _REGISTRY_KEYS):
+        exc = ConfigError(exc.key, exc.detail + _PLUGIN_HINT)
+    return exc
+
+
+def _plain_message(error: jsonschema.ValidationError, root: dict) -> ConfigError:
     key = _dotted(error.absolute_path)
     if error.validator == "additionalProperties":
         known = _known_keys(error.schema, root)
