@@ -17,6 +17,8 @@ rule compute_cage_state:
         config=get_stage_config("compute_cage_state"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -34,5 +36,7 @@ rule compute_descriptors:
         config=get_stage_config("compute_descriptors"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT

@@ -17,5 +17,7 @@ rule equilibrate_structure:
         config=get_equilibration_config,
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT

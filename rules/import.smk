@@ -17,6 +17,8 @@ rule import_isoconfigurational:
         config=get_stage_config("import_isoconfigurational"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -38,5 +40,7 @@ rule import_labels:
         config=get_stage_config("import_labels"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT

@@ -17,5 +17,7 @@ rule quench_inherent_structure:
         config=get_stage_config("quench_inherent_structure"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT

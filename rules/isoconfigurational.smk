@@ -17,5 +17,7 @@ rule run_isoconfigurational:
         config=get_stage_config("run_isoconfigurational"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT

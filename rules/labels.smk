@@ -16,6 +16,8 @@ rule compute_labels:
         config=get_stage_config("compute_labels"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -32,6 +34,8 @@ rule summarize_dynamics:
         config=get_stage_config("summarize_dynamics"),
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -46,5 +50,7 @@ rule export_glassbench:
     log:
         main=log_path("export_glassbench"),
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT

@@ -29,6 +29,8 @@ rule train_model:
         config=get_model_config,
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -47,6 +49,8 @@ rule train_transferable_model:
         config=get_transferable_model_config,
         seed=SEED,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -64,6 +68,8 @@ rule predict_model:
         model_files=get_model_files,
         structures=get_test_structures,
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -79,6 +85,8 @@ rule evaluate_model:
     params:
         config=get_stage_config("evaluate_model"),
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
 
@@ -94,5 +102,7 @@ rule compare_models:
     params:
         dynamics=get_comparison_dynamics(),
     threads: 1
+    resources:
+        **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
