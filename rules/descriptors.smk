@@ -30,8 +30,6 @@ rule compute_descriptors:
         descriptors=DESCRIPTORS,
     log:
         main=f"logs/{{system}}/T{{temperature}}/compute_descriptors/{{descriptor_set}}/{{structure}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/{{system}}/T{{temperature}}/compute_descriptors/{{descriptor_set}}/{{structure}}.tsv"
     params:
         config=get_stage_config("compute_descriptors"),
         seed=SEED,

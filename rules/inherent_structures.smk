@@ -11,8 +11,6 @@ rule quench_inherent_structure:
     log:
         main=log_path("quench_inherent_structure"),
         lammps=log_path("quench_inherent_structure", "lammps.log"),
-    benchmark:
-        benchmark_path("quench_inherent_structure")
     params:
         config=get_stage_config("quench_inherent_structure"),
         seed=SEED,

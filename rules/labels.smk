@@ -10,8 +10,6 @@ rule compute_labels:
         labels=LABELS,
     log:
         main=log_path("compute_labels"),
-    benchmark:
-        benchmark_path("compute_labels")
     params:
         config=get_stage_config("compute_labels"),
         seed=SEED,

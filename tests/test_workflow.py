@@ -110,7 +110,9 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     for stage in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure", "compute_labels",
                   "compute_cage_state"):
         assert (work / f"logs/tiny/T1/{stage}/00000.log").stat().st_size > 0
-        assert (work / f"results/benchmarks/tiny/T1/{stage}/00000.tsv").exists()
+        # Snakemake benchmarks on the expensive stages only (each costs the plan of a paper preset time)
+        expensive = stage in ("equilibrate_structure", "run_isoconfigurational", "compute_cage_state")
+        assert (work / f"results/benchmarks/tiny/T1/{stage}/00000.tsv").exists() == expensive
 
     # Models: trained on structure 0, validated on 1, scored on 2; protected once trained.
     model_file = base / "models/all/glassmlp/propensity/type0/t001.h5"
