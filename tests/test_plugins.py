@@ -4,7 +4,6 @@ import copy
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,7 +66,6 @@ def test_registered_names_are_allowed_only_with_their_plugin(plugin_module):
 def test_the_plugin_descriptor_and_model_compute_and_fit(plugin_module):
     from glassdyn.descriptors.sets import compute_descriptor_set
     from glassdyn.io import InherentStructure
-    from glassdyn.models import load_model, make_sample, save_model
     from glassdyn.models.recipes import build_model
     from glassdyn.systems import get_mixture
 

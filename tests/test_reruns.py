@@ -9,9 +9,6 @@ import copy
 import re
 import shutil
 import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
