@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from glassdyn.io import load, save
-from glassdyn.workflow.planning import read_structure_lists
+from glassdyn.workflow.planning import format_temperature, read_structure_lists
 from glassdyn.workflow.runtime import Job, derive_seed, job_provenance, log, torch_threads
 
 
@@ -77,7 +77,7 @@ def train_transferable_model(job: Job) -> None:
             temperature = labels.metadata.get("temperature")
             if temperature is None:
                 raise ValueError(f"{l_file}: no temperature in the metadata")
-            for t in time_indices[f"{float(temperature):g}"]:
+            for t in time_indices[format_temperature(temperature)]:
                 sample = make_sample(descriptors, labels, particle_type, label=label, time_index=t, name=Path(d_file).name)
                 sample.state["temperature"] = float(temperature)
                 out.append(sample)
