@@ -21,10 +21,10 @@ Labels (roadmap SI Sec. I.C; GlassMLP PRL SM I.C; BOTAN eq. 11):
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 # periodic geometry is glassdyn.geometry's; wrap and minimum_image stay importable from here
 from glassdyn.geometry import minimum_image, wrap
+from glassdyn.geometry_kernels import periodic_pairs
 
 
 def pairs_within(positions, box, cutoff, search_radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -32,18 +32,17 @@ def pairs_within(positions, box, cutoff, search_radius: float | None = None) -> 
 
     ``cutoff`` is a number, or a function ``cutoff(i, j) -> array`` of pair cutoffs (for
     type-dependent cutoffs) no larger than ``search_radius``. Returns (pairs (P, 2) int64,
-    sorted; vectors (P, d) r_j - r_i in the minimum image).
+    sorted; vectors (P, d) r_j - r_i in the minimum image), from the cell list
+    :func:`~glassdyn.geometry_kernels.periodic_pairs`.
     """
     box = np.asarray(box, dtype=float)
-    p = wrap(positions, box)
     radius = float(cutoff) if search_radius is None else float(search_radius)
     if radius >= 0.5 * box.min():
         raise ValueError(f"pair cutoff {radius:.3f} must be below half the box edge {0.5 * box.min():.3f}")
-    pairs = cKDTree(p, boxsize=box).query_pairs(radius, output_type="ndarray").astype(np.int64)
-    pairs = pairs.reshape(-1, 2)[np.lexsort((pairs[:, 1], pairs[:, 0]))] if len(pairs) else np.zeros((0, 2), np.int64)
-    d = minimum_image(p[pairs[:, 1]] - p[pairs[:, 0]], box)
-    limit = cutoff(pairs[:, 0], pairs[:, 1]) if callable(cutoff) else cutoff
-    keep = np.linalg.norm(d, axis=1) < limit
+    pairs, d = periodic_pairs(positions, box, radius)
+    if not callable(cutoff):
+        return pairs, d
+    keep = np.einsum("pk,pk->p", d, d) < np.square(cutoff(pairs[:, 0], pairs[:, 1]))
     return pairs[keep], d[keep]
 
 
