@@ -32,10 +32,10 @@ wildcard_constraints:
     descriptor_set="|".join(re.escape(n) for n in DESCRIPTOR_SETS),
     model="[a-z][A-Za-z0-9_-]*",
     label="|".join(planning.LABEL_KINDS),
-    particle_type="[0-9]+",
+    particle_type="[0-9]+|all",
     time_index="[0-9]{3}",
     training=r"all|n[0-9]+|T[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
-    kind="|".join(["labels", *(re.escape(n) for n in DESCRIPTOR_SETS)]),
+    kind="|".join(["labels", "structures", *(re.escape(n) for n in DESCRIPTOR_SETS)]),
     first="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
     last="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
 
@@ -51,6 +51,7 @@ DESCRIPTORS = LAYOUT.descriptors
 GLASSBENCH_EXPORT = LAYOUT.glassbench_export
 MODEL = LAYOUT.model
 TRANSFERABLE_MODEL = LAYOUT.transferable_model
+PRETRAINED_MODEL = LAYOUT.pretrained_model
 PREDICTIONS = LAYOUT.predictions
 EVALUATION = LAYOUT.evaluation
 MODEL_COMPARISON = LAYOUT.model_comparison
@@ -113,6 +114,11 @@ def get_model_config(wildcards):
     return PLANS[wildcards.system].stage_config("train_model", wildcards.temperature, model=wildcards.model)
 
 
+def get_pretraining_config(wildcards):
+    plan = PLANS[wildcards.system]
+    return plan.stage_config("pretrain_model", model=wildcards.model, pretraining=plan.pretraining(wildcards.model))
+
+
 def get_transferable_model_config(wildcards):
     plan = PLANS[wildcards.system]
     return plan.stage_config("train_transferable_model", model=wildcards.model,
@@ -161,21 +167,36 @@ def get_transferable_training_data(wildcards):
 
 
 def _training_lists(wildcards, temperatures):
+    """Structure lists of training and validation labels (and descriptors, unless a graph model
+    reads the structures themselves), and the pretrained weights a BOTAN training starts from."""
     plan = PLANS[wildcards.system]
     dset = plan.model_descriptor_set(wildcards.model)
-    out = {"train_descriptors": [], "train_labels": [], "validation_descriptors": [], "validation_labels": []}
+    parts = ("train", "validation")
+    kinds = ("labels",) if dset is None else ("descriptors", "labels")
+    out = {f"{part}_{kind}": [] for part in parts for kind in kinds}
     for t in temperatures:
         split = plan.split(t, wildcards.training)
-        for part in ("train", "validation"):
-            out[f"{part}_descriptors"] += LAYOUT.structure_list_for(wildcards.system, t, dset, split[part])
-            out[f"{part}_labels"] += LAYOUT.structure_list_for(wildcards.system, t, "labels", split[part])
+        for part in parts:
+            for kind in kinds:
+                out[f"{part}_{kind}"] += LAYOUT.structure_list_for(wildcards.system, t, dset if kind == "descriptors" else "labels",
+                                                                   split[part])
+    if plan.pretraining(wildcards.model) is not None:
+        out["pretrained"] = PRETRAINED_MODEL.format(system=wildcards.system, model=wildcards.model)
     return out
+
+
+def get_pretraining_data(wildcards):
+    """Structure lists of the training labels at the pretraining temperature (BOTAN Sec. IV)."""
+    plan = PLANS[wildcards.system]
+    temperature = plan.pretraining(wildcards.model)["temperature"]
+    return {"train_labels": LAYOUT.structure_list_for(wildcards.system, temperature, "labels",
+                                                      plan.split(temperature)["train"])}
 
 
 def get_model_files(wildcards):
     """{target time index: [model file per particle type]} behind one predictions file."""
     plan = PLANS[wildcards.system]
-    types = plan.system["models"]["particle_types"]
+    types = plan.model_particle_types(wildcards.model)
     ids = dict(system=wildcards.system, model=wildcards.model, label=wildcards.label)
     if not plan.per_time(wildcards.model):
         files = [TRANSFERABLE_MODEL.format(training=wildcards.training, particle_type=k, **ids) for k in types]
@@ -194,11 +215,14 @@ def get_test_structures(wildcards):
     return list(PLANS[wildcards.system].split(wildcards.temperature)["test"])
 
 
-def get_test_descriptors(wildcards):
-    """Structure list of the test structures' descriptors (the model's set)."""
-    return LAYOUT.structure_list_for(wildcards.system, wildcards.temperature,
-                                     PLANS[wildcards.system].model_descriptor_set(wildcards.model),
-                                     get_test_structures(wildcards))
+def get_test_inputs(wildcards):
+    """Structure list of what the model reads of the test structures: its descriptor set, or
+    the structures themselves for a graph model."""
+    plan = PLANS[wildcards.system]
+    dset = plan.model_descriptor_set(wildcards.model)
+    files = LAYOUT.structure_list_for(wildcards.system, wildcards.temperature, dset or "structures",
+                                      get_test_structures(wildcards))
+    return {"structures" if dset is None else "descriptors": files}
 
 
 def get_test_labels(wildcards):

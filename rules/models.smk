@@ -16,6 +16,27 @@ rule list_structures:
         planning.write_structure_list(output.structure_list, input)
 
 
+rule pretrain_model:
+    # BOTAN's edge pretraining (Sec. IV): p = 0 at a short time of the lowest temperature; its
+    # weights start every BOTAN training of the system.
+    input:
+        unpack(get_pretraining_data),
+    output:
+        model=protected(PRETRAINED_MODEL),
+    log:
+        main="logs/{system}/pretrain_model/{model}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{system}}/pretrain_model/{{model}}.tsv"
+    params:
+        config=get_pretraining_config,
+        seed=SEED,
+    threads: 1
+    resources:
+        **JOB_RESOURCES,
+    script:
+        STAGE_SCRIPT
+
+
 rule train_model:
     input:
         unpack(get_training_data),
@@ -57,8 +78,8 @@ rule train_transferable_model:
 
 rule predict_model:
     input:
+        unpack(get_test_inputs),
         models=get_model_file_list,
-        descriptors=get_test_descriptors,
     output:
         predictions=PREDICTIONS,
     log:

@@ -270,7 +270,7 @@ def _check_models(where: str, system: dict, mixture) -> None:
     sets = system["descriptors"]["sets"]
     for name in names:
         needed = get_recipe(name).descriptor_set_for(models.get(name))
-        if needed not in sets:
+        if needed is not None and needed not in sets:  # None: a graph model, which reads the structures
             raise ConfigError(f"{where}.descriptors.sets", f"model {name!r} reads descriptor set {needed!r}; add it to the sets")
         columns = columns_for(name)
         if columns:

@@ -369,6 +369,9 @@ class Predictions(_Record):
     of types the model does not predict; structures: (S,) structure indices; times: (n_t,);
     types: (S, N), per structure (swap Monte Carlo gives every structure its own assignment);
     box: (d,); metadata: model name, label kind, model files.
+    Models with edge outputs (BOTAN) add edge_values: (n_t, P_total) predicted E_ij(t) of every
+    structure's pairs (in the order of its label file's edges), structure s owning columns
+    edge_offsets[s]:edge_offsets[s + 1]; edge_offsets: (S + 1,).
     """
 
     KIND: ClassVar[str] = "predictions"
@@ -378,19 +381,26 @@ class Predictions(_Record):
         "times": "time grid, shape (n_t,), tau",
         "types": "0-based particle type per structure, shape (S, N)",
         "box": "box edge lengths, shape (d,), sigma_11",
+        "edge_values": "predicted pair-distance change E_ij(t) of every structure's pairs (i < j), shape (n_t, P_total), sigma_11, NaN where not predicted",
+        "edge_offsets": "structure s owns edge_values[:, edge_offsets[s]:edge_offsets[s + 1]], shape (S + 1,)",
     }
     values: np.ndarray
     structures: np.ndarray
     times: np.ndarray
     types: np.ndarray
     box: np.ndarray
+    edge_values: np.ndarray | None = None
+    edge_offsets: np.ndarray | None = None
     metadata: dict = field(default_factory=dict)
 
-    NAN_ALLOWED: ClassVar[frozenset] = frozenset({"values"})
+    NAN_ALLOWED: ClassVar[frozenset] = frozenset({"values", "edge_values"})
 
     def _shape(self, name, n, d):
+        total = None if self.edge_offsets is None else int(self.edge_offsets[-1])
         return {"values": (len(self.structures), len(self.times), n), "structures": (None,),
-                "times": (len(self.times),), "types": (len(self.structures), n)}.get(name) or super()._shape(name, n, d)
+                "times": (len(self.times),), "types": (len(self.structures), n),
+                "edge_values": (len(self.times), total),
+                "edge_offsets": (len(self.structures) + 1,)}.get(name) or super()._shape(name, n, d)
 
 
 KINDS: dict[str, type[_Record]] = {

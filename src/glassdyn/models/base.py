@@ -50,7 +50,8 @@ def register_model(cls):
 
 
 #: modules whose import registers the built-in model classes
-BUILTIN_MODEL_MODULES = ("glassdyn.models.glassmlp", "glassdyn.models.linear", "glassdyn.models.tglassmlp")
+BUILTIN_MODEL_MODULES = ("glassdyn.models.glassmlp", "glassdyn.models.linear", "glassdyn.models.tglassmlp",
+                         "glassdyn.models.gnn")
 
 
 def model_class(kind: str) -> type[PropensityModel]:

@@ -46,6 +46,79 @@ def predict_structures(models, descriptors: list[Descriptors], n_times: int, tem
     return out
 
 
+def predict_graphs(models, structures, n_times: int) -> tuple[np.ndarray, dict]:
+    """Graph models' predictions for structures of one state point.
+
+    models: iterable of (time_index, graph model); structures: list of
+    :class:`~glassdyn.io.Structure`. Each structure's graph is built once per cut-off.
+    Returns (values (S, n_times, N), NaN where no model predicts; edges): edges is
+    {edge_values (n_times, P_total), edge_offsets (S + 1,)} when a model has an edge decoder
+    (BOTAN; pairs in the order of the label files' edges), else {}.
+    """
+    from glassdyn.models.graphs import graph_from_structure
+
+    structures = list(structures)
+    models = list(models)
+    values = np.full((len(structures), n_times, structures[0].n_particles), np.nan)
+    graphs = {}
+    for _, model in models:
+        if model.cutoff not in graphs:
+            graphs[model.cutoff] = [graph_from_structure(s, model.cutoff, name=f"structure {k}")
+                                    for k, s in enumerate(structures)]
+    with_edges = [(t, m) for t, m in models if getattr(m, "edge_decoder", "none") != "none"]
+    edges = {}
+    if with_edges:
+        cutoff = with_edges[0][1].cutoff
+        offsets = np.concatenate([[0], np.cumsum([len(g.pairs) for g in graphs[cutoff]])]).astype(np.int64)
+        edges = {"edge_values": np.full((n_times, offsets[-1]), np.nan, dtype=np.float32), "edge_offsets": offsets}
+    for time_index, model in models:
+        for k, graph in enumerate(graphs[model.cutoff]):
+            values[k, time_index] = model.predict(graph)
+        if edges and (time_index, model) in with_edges and model.cutoff == cutoff:
+            for k, graph in enumerate(graphs[cutoff]):
+                edges["edge_values"][time_index, offsets[k]:offsets[k + 1]] = model.predict_edges(graph)
+    return values, edges
+
+
+def score_edges(predictions: Predictions, labels: list[Labels], pair_types=(0, 0), max_distance: float = 1.35):
+    """(S, n_t) Pearson correlation of predicted and MD E_ij(t) per structure and time, on pairs
+    of ``pair_types`` closer than ``max_distance`` at t = 0 (BOTAN Sec. V: A-A pairs within
+    1.35 sigma_AA, the first neighbour shell), NaN where nothing was predicted."""
+    from glassdyn.analysis.metrics import METRICS
+    from glassdyn.geometry import minimum_image
+
+    offsets = predictions.edge_offsets
+    out = np.full((len(labels), len(predictions.times)), np.nan)
+    for s, lab in enumerate(labels):
+        if lab.edges is None or lab.edge_propensity is None:
+            raise ValueError(f"structure {predictions.structures[s]}: the label file has no edge labels to score")
+        n_pairs = int(offsets[s + 1] - offsets[s])
+        if len(lab.edges) != n_pairs:
+            raise ValueError(f"structure {predictions.structures[s]}: {n_pairs} predicted pairs, the labels have "
+                             f"{len(lab.edges)} (another edge cut-off?)")
+        i, j = lab.edges[:, 0], lab.edges[:, 1]
+        r0 = np.linalg.norm(minimum_image(lab.positions[j] - lab.positions[i], lab.box), axis=1)
+        a, b = lab.types[i], lab.types[j]
+        p, q = pair_types
+        mask = (((a == p) & (b == q)) | ((a == q) & (b == p))) & (r0 < max_distance)
+        for t in range(len(predictions.times)):
+            predicted = predictions.edge_values[t, offsets[s]:offsets[s + 1]][mask]
+            if not mask.any() or np.isnan(predicted).all():
+                continue
+            out[s, t] = METRICS["pearson"](lab.edge_propensity[t, mask], predicted)
+    return out
+
+
+def edge_score_table(scores, predictions: Predictions, *, system: str, temperature: str, model: str, label: str,
+                     training: str, tau_alpha: float | None, pair_types=(0, 0)) -> list[dict]:
+    """Tidy rows of :func:`score_edges`: metric ``edge_pearson``, particle_type ``"0-0"`` (the pair)."""
+    rows = score_table({"edge_pearson": scores[:, :, None]}, predictions, system=system, temperature=temperature,
+                       model=model, label=label, training=training, tau_alpha=tau_alpha)
+    for row in rows:
+        row["particle_type"] = "-".join(str(k) for k in pair_types)
+    return rows
+
+
 def predict_structure(models, descriptors: Descriptors, n_times: int, temperature=None, times=None) -> np.ndarray:
     """(n_times, N) predictions of one structure (see :func:`predict_structures`)."""
     return predict_structures(models, [descriptors], n_times, temperature, times)[0]

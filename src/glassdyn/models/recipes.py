@@ -8,11 +8,19 @@ glassmlp-l1        glassmlp-prl (option)   :class:`GlassMLPL1` = PRL's MLP(mae)
 cage-ridge         cage                    :class:`RidgeRegression`, alpha on validation
 baseline-<column>  baselines               :class:`SingleDescriptor` of that column
 tglassmlp          tglassmlp-prb (option)  :class:`TGlassMLP`, all temperatures at once
+botan              (graph of the structure) :class:`BOTAN`, after its edge pretraining
+nt-gnn             (graph of the structure) :class:`NTGNN`
+gnn-dm             (graph of the structure) :class:`GNNDM` (Bapst et al.)
 =================  ======================  ==============================================
 
+Graph models read the structure itself (its graph, :mod:`glassdyn.models.graphs`), not
+descriptors, and one model predicts every particle type (particle type ``all`` in paths).
+
 In a system's config, ``models.train`` lists names; ``baselines`` stands for every column
-of the baselines set. ``models.<name>`` holds the model's options: ``descriptor_set`` and
-the model class's constructor arguments (e.g. ``n_networks``, ``phases``, ``alphas``).
+of the baselines set. ``models.<name>`` holds the model's options: the workflow's
+(``descriptor_set``; ``labels``, the label kinds this model learns, default ``models.labels``;
+``pretraining`` for BOTAN) and the model class's constructor arguments (e.g. ``n_networks``,
+``phases``, ``alphas``, ``epochs``).
 A user's own model: subclass :class:`~glassdyn.models.base.PropensityModel`, register it
 and add a :class:`Recipe` with :func:`add_recipe`.
 """
@@ -29,13 +37,21 @@ from glassdyn.descriptors.sets import baseline_columns
 
 @dataclass(frozen=True)
 class Recipe:
-    """kind: model class KIND; descriptor_set: default set; per_time: one model per time."""
+    """kind: model class KIND; descriptor_set: default set (None: a graph model, which reads
+    structures); per_time: one model per time; pretrain: trainings start from the system's
+    edge-pretrained weights (BOTAN Sec. IV)."""
 
     kind: str
-    descriptor_set: str
+    descriptor_set: str | None
     per_time: bool = True
+    pretrain: bool = False
     #: options that are not constructor arguments
-    WORKFLOW_OPTIONS = ("descriptor_set",)
+    WORKFLOW_OPTIONS = ("descriptor_set", "labels", "pretraining")
+
+    @property
+    def graph(self) -> bool:
+        """Whether the model reads the structure's graph (every particle type at once)."""
+        return self.descriptor_set is None
 
     def build(self, options: dict | None = None, seed: int = 0, **fixed):
         """The unfitted model: constructor arguments from ``options`` (config) and ``fixed``."""
@@ -49,7 +65,9 @@ class Recipe:
         model = cls(**kwargs)
         return model
 
-    def descriptor_set_for(self, options: dict | None = None) -> str:
+    def descriptor_set_for(self, options: dict | None = None) -> str | None:
+        if self.graph:
+            return None
         return (options or {}).get("descriptor_set", self.descriptor_set)
 
 
@@ -58,6 +76,9 @@ RECIPES: dict[str, Recipe] = {
     "glassmlp-l1": Recipe("glassmlp-l1", "glassmlp-prl"),
     "cage-ridge": Recipe("ridge", "cage"),
     "tglassmlp": Recipe("tglassmlp", "tglassmlp-prb", per_time=False),
+    "botan": Recipe("botan", None, pretrain=True),
+    "nt-gnn": Recipe("nt-gnn", None),
+    "gnn-dm": Recipe("gnn-dm", None),
 }
 BASELINE_PREFIX = "baseline-"
 

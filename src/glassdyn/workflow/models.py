@@ -33,6 +33,10 @@ def train_model(job: Job) -> None:
     from glassdyn.models import load_samples, save_model
     from glassdyn.models.recipes import build_model, columns_for
 
+    from glassdyn.models.recipes import get_recipe
+
+    if get_recipe(job.wildcards["model"]).graph:
+        return _train_graph_model(job)
     torch_threads(job.threads)
     w = job.wildcards
     model, label, particle_type, time_index = w["model"], w["label"], int(w["particle_type"]), int(w["time_index"])
@@ -51,6 +55,63 @@ def train_model(job: Job) -> None:
     estimator.fit(train, validation)
     save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}),
                info=_training_info(job, model, seed))
+    log.info("wrote %s (%s)", job.output["model"], json_summary(estimator.describe()))
+
+
+def _train_graph_model(job: Job) -> None:
+    """``train_model`` of a graph network: one model for every particle of the structures, at
+    one time, from the label files (positions, node and edge targets); BOTAN starts from its
+    pretrained weights (input ``pretrained``). Checkpoints every epoch beside the output."""
+    from glassdyn.models import load_graph_samples, load_model, save_model
+    from glassdyn.models.recipes import build_model
+
+    torch_threads(job.threads)
+    w = job.wildcards
+    model, label, time_index = w["model"], w["label"], int(w["time_index"])
+    seed = derive_seed(job.seed, "train_model", job.system_name, w["temperature"], model, label, "all", time_index,
+                       w["training"])
+    estimator = build_model(model, job.config["model"][model] or {}, seed)
+    edges = estimator.node_weight < 1
+    train = load_graph_samples(read_structure_lists(job.input["train_labels"]), time_index, label=label,
+                               cutoff=estimator.cutoff, edges=edges)
+    validation = load_graph_samples(read_structure_lists(job.input["validation_labels"]), time_index, label=label,
+                                    cutoff=estimator.cutoff, edges=edges)
+    if "pretrained" in job.input:
+        estimator.warm_start(load_model(job.input["pretrained"]))
+    estimator.checkpoint_path = f"{job.output['model']}.checkpoint"
+    log.info("training %s for %s T=%s %s, every particle, time %s (t = %g): %d training, %d validation structures, "
+             "%d epochs%s", model, job.system_name, w["temperature"], label, time_index, train[0].state["time"],
+             len(train), len(validation), estimator.epochs, ", from the pretrained weights" if "pretrained" in job.input
+             else "")
+    estimator.fit(train, validation)
+    info = _training_info(job, model, seed)
+    if "pretrained" in job.input:
+        info["pretrained"] = job.input["pretrained"]
+    save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}), info=info)
+    log.info("wrote %s (%s)", job.output["model"], json_summary(estimator.describe()))
+
+
+def pretrain_model(job: Job) -> None:
+    """Stage ``pretrain_model``: BOTAN's edge pretraining (Sec. IV, Fig. 3), p = 0 on the
+    training structures of one state point and time (``config.pretraining``)."""
+    from glassdyn.models import load_graph_samples, save_model
+    from glassdyn.models.recipes import build_model
+
+    torch_threads(job.threads)
+    model = job.wildcards["model"]
+    plan = job.config["pretraining"]
+    options = {**(job.config["model"][model] or {}), "node_weight": 0.0, "epochs": plan["epochs"],
+               "learning_rate": plan["learning_rate"]}
+    seed = derive_seed(job.seed, "pretrain_model", job.system_name, model)
+    estimator = build_model(model, options, seed)
+    train = load_graph_samples(read_structure_lists(job.input["train_labels"]), plan["time_index"], cutoff=estimator.cutoff)
+    estimator.checkpoint_path = f"{job.output['model']}.checkpoint"
+    log.info("pretraining %s on the edges of %s T=%s time %d (t = %g): %d structures, %d epochs", model, job.system_name,
+             plan["temperature"], plan["time_index"], train[0].state["time"], len(train), plan["epochs"])
+    estimator.fit(train)
+    info = {"model": model, "system": job.system_name, "seed": seed, "pretraining": plan,
+            "training_files": read_structure_lists(job.input["train_labels"])}
+    save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}), info=info)
     log.info("wrote %s (%s)", job.output["model"], json_summary(estimator.describe()))
 
 
@@ -114,17 +175,24 @@ def predict_model(job: Job) -> None:
     times = np.asarray(sp["times"], dtype=float)
     loaded = {f: load_model(f) for files in model_files.values() for f in files}  # tGlassMLP: one file, all times
     models = [(int(t), loaded[f]) for t, files in model_files.items() for f in files]
-    descriptors = [load(path, "descriptors") for path in read_structure_lists(job.input["descriptors"])]
-    values = predict_structures(models, descriptors, len(times), float(sp["temperature"]), times)
+    edges = {}
+    if "structures" in job.input:  # graph models read the structures themselves
+        from glassdyn.models.evaluation import predict_graphs
+
+        inputs = [load(path, "structure") for path in read_structure_lists(job.input["structures"])]
+        values, edges = predict_graphs(models, inputs, len(times))
+    else:
+        inputs = [load(path, "descriptors") for path in read_structure_lists(job.input["descriptors"])]
+        values = predict_structures(models, inputs, len(times), float(sp["temperature"]), times)
     w = job.wildcards
     record = Predictions(values=values, structures=np.asarray(job.params["structures"], dtype=np.int64), times=times,
-                         types=np.stack([d.types for d in descriptors]), box=descriptors[0].box,
+                         types=np.stack([d.types for d in inputs]), box=inputs[0].box, **edges,
                          metadata={"system_name": job.system_name, "temperature": float(sp["temperature"]),
                                    "model": w["model"], "label": w["label"], "training": w["training"],
                                    "tau_alpha": float(sp["tau_alpha"]),
                                    "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})
     save(job.output["predictions"], record, job_provenance(job))
-    log.info("wrote %s: %d structures x %d times", job.output["predictions"], len(descriptors), len(model_files))
+    log.info("wrote %s: %d structures x %d times", job.output["predictions"], len(inputs), len(model_files))
 
 
 def evaluate_model(job: Job) -> None:
@@ -135,8 +203,13 @@ def evaluate_model(job: Job) -> None:
     predictions = load(job.input["predictions"], "predictions")
     labels = [load(f, "labels") for f in read_structure_lists(job.input["labels"])]
     scores = score_predictions(predictions, labels, w["label"])
-    rows = score_table(scores, predictions, system=job.system_name, temperature=w["temperature"], model=w["model"],
-                       label=w["label"], training=w["training"], tau_alpha=job.config["state_point"]["tau_alpha"])
+    ids = dict(system=job.system_name, temperature=w["temperature"], model=w["model"], label=w["label"],
+               training=w["training"], tau_alpha=job.config["state_point"]["tau_alpha"])
+    rows = score_table(scores, predictions, **ids)
+    if predictions.edge_values is not None:
+        from glassdyn.models.evaluation import edge_score_table, score_edges
+
+        rows += edge_score_table(score_edges(predictions, labels), predictions, **ids)
     write_table(rows, job.output["table"])
     for row in rows:
         if row["metric"] == "pearson":

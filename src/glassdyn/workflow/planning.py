@@ -109,6 +109,8 @@ class Layout:
         self.glassbench_export = f"{point}/glassbench/{{structure}}.npz"
         self.model = f"{point}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.h5"
         self.transferable_model = f"{r}/{{system}}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}.h5"
+        # BOTAN's edge pretraining: one per system and model, the start of all its trainings
+        self.pretrained_model = f"{r}/{{system}}/models/pretraining/{{model}}.h5"
         self.predictions = f"{point}/predictions/{{training}}/{{model}}/{{label}}.h5"
         self.evaluation = f"{point}/evaluation/{{training}}/{{model}}/{{label}}.tsv"
         self.model_comparison = f"{r}/model_comparison.tsv"
@@ -118,7 +120,8 @@ class Layout:
         self.structure_list = f"{point}/structure_lists/{{kind}}_{{first}}-{{last}}.tsv"
 
     def structure_list_for(self, system: str, temperature: str, kind: str, structures) -> list[str]:
-        """[list file] of a contiguous range of structures (``kind``: ``labels`` or a descriptor set), [] if empty."""
+        """[list file] of a contiguous range of structures (``kind``: ``labels``, ``structures`` or a
+        descriptor set), [] if empty."""
         structures = list(structures)
         if not structures:
             return []
@@ -129,7 +132,7 @@ class Layout:
 
     def listed_files(self, system: str, temperature: str, kind: str, first: str, last: str) -> list[str]:
         """The per-structure files a structure list names, in structure order."""
-        pattern = self.labels if kind == "labels" else self.descriptors
+        pattern = {"labels": self.labels, "structures": self.structure}.get(kind, self.descriptors)
         return [pattern.format(system=system, temperature=temperature, descriptor_set=kind, structure=format_structure(k))
                 for k in range(int(first), int(last) + 1)]
 
@@ -273,7 +276,8 @@ class SystemPlan:
         return tuple(expand_model_names(names, get_mixture(self.system["mixture"]).dimension))
 
     @functools.cache
-    def model_descriptor_set(self, model: str) -> str:
+    def model_descriptor_set(self, model: str) -> str | None:
+        """The descriptor set a model reads (None: a graph model, which reads structures)."""
         from glassdyn.models.recipes import get_recipe
 
         return get_recipe(model).descriptor_set_for(self.system["models"].get(model))
@@ -283,6 +287,53 @@ class SystemPlan:
         from glassdyn.models.recipes import get_recipe
 
         return get_recipe(model).per_time
+
+    @functools.cache
+    def is_graph_model(self, model: str) -> bool:
+        """Whether the model reads the structure's graph (BOTAN, NT-GNN, GNN(DM))."""
+        from glassdyn.models.recipes import get_recipe
+
+        return get_recipe(model).graph
+
+    def model_particle_types(self, model: str) -> tuple[str, ...]:
+        """The ``{particle_type}`` of a model's files: one per modelled type, or ``all`` for a
+        graph model (one network predicts every particle)."""
+        if self.is_graph_model(model):
+            return ("all",)
+        return tuple(str(k) for k in self.system["models"]["particle_types"])
+
+    def model_labels(self, model: str) -> tuple[str, ...]:
+        """Label kinds a model learns: its ``labels`` option, else ``models.labels``."""
+        options = self.system["models"].get(model) or {}
+        return tuple(options.get("labels") or self.system["models"]["labels"])
+
+    @functools.cache
+    def pretraining(self, model: str) -> dict | None:
+        """The edge pretraining of a model whose recipe asks for one (BOTAN), resolved:
+        {temperature (formatted), time_index, epochs, learning_rate}; None without one.
+
+        Defaults: the lowest temperature and its first modelled time (BOTAN Sec. IV pretrains at
+        t = 13 of T = 0.44: a short time, where E_ij(t) follows r_ij(0) closely), 2000 epochs,
+        the model's learning rate.
+        """
+        from glassdyn.models.recipes import get_recipe
+
+        options = self.system["models"].get(model) or {}
+        chosen = options.get("pretraining", {})
+        if not get_recipe(model).pretrain or chosen is False:
+            return None
+        if "temperature" in chosen:
+            temperature = format_temperature(chosen["temperature"])
+            self.state_point(temperature)
+        else:
+            temperature = min(self.temperatures, key=float)
+        time_index = chosen.get("time_index", min(self.time_indices(temperature)))
+        n_times = len(self.times(temperature))
+        if time_index >= n_times:
+            raise ValueError(f"{self.name}: models.{model}.pretraining.time_index {time_index} beyond the {n_times} "
+                             f"times of T = {temperature}")
+        return {"temperature": temperature, "time_index": int(time_index), "epochs": int(chosen.get("epochs", 2000)),
+                "learning_rate": float(chosen.get("learning_rate", options.get("learning_rate", 1e-4)))}
 
     def trainings(self, temperature: str) -> list[tuple[str, str]]:
         """(model, training) pairs evaluated at one temperature: all models, learning curves, transfers."""
@@ -335,8 +386,17 @@ def _equilibration(system: dict, continued: bool) -> dict:
     return out
 
 
+def _training_options(system: dict, model: str) -> dict | None:
+    """A model's options as its training reads them: without ``labels`` (which trainings
+    exist) and ``pretraining`` (its own job, whose output the training reads)."""
+    options = system["models"].get(model)
+    if options is None:
+        return None
+    return {k: v for k, v in options.items() if k not in ("labels", "pretraining")}
+
+
 def stage_config(stage: str, system: dict, temperature: str | float | None = None, *, structure=None,
-                 model: str | None = None, time_indices: dict | None = None) -> dict:
+                 model: str | None = None, time_indices: dict | None = None, pretraining: dict | None = None) -> dict:
     """What one job of ``stage`` reads from its system's config, for its own state point only.
 
     Parameters
@@ -354,6 +414,8 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
         ``train_model`` and ``train_transferable_model``: the model whose options are read.
     time_indices : dict, optional
         ``train_transferable_model``: {temperature: modelled time indices}.
+    pretraining : dict, optional
+        ``pretrain_model``: the resolved pretraining (:meth:`SystemPlan.pretraining`).
 
     Returns
     -------
@@ -386,7 +448,10 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
         return {"mixture": system["mixture"]}
     if stage == "train_model":
         # the state point (T, tau_alpha, t) comes with the label files, as the model records it
-        return {"model": {model: system["models"].get(model)}}
+        return {"model": {model: _training_options(system, model)}}
+    if stage == "pretrain_model":
+        return {"model": {model: _training_options(system, model)},
+                "pretraining": pretraining}
     if stage == "train_transferable_model":
         return {"model": {model: system["models"].get(model)},
                 "time_indices": {str(t): list(v) for t, v in (time_indices or {}).items()}}
@@ -405,7 +470,7 @@ def evaluation_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str
     for name, plan in plans.items():
         for temperature in plan.temperatures:
             for model, training in plan.trainings(temperature):
-                for label in plan.system["models"]["labels"]:
+                for label in plan.model_labels(model):
                     targets.append(layout.evaluation.format(system=name, temperature=temperature, training=training,
                                                             model=model, label=label))
     return targets
