@@ -175,7 +175,7 @@ def _training_lists(wildcards, temperatures):
     kinds = ("labels",) if dset is None else ("descriptors", "labels")
     out = {f"{part}_{kind}": [] for part in parts for kind in kinds}
     for t in temperatures:
-        split = plan.split(t, wildcards.training)
+        split = plan.model_split(t, wildcards.training, wildcards.model)
         for part in parts:
             for kind in kinds:
                 out[f"{part}_{kind}"] += LAYOUT.structure_list_for(wildcards.system, t, dset if kind == "descriptors" else "labels",
@@ -190,7 +190,7 @@ def get_pretraining_data(wildcards):
     plan = PLANS[wildcards.system]
     temperature = plan.pretraining(wildcards.model)["temperature"]
     return {"train_labels": LAYOUT.structure_list_for(wildcards.system, temperature, "labels",
-                                                      plan.split(temperature)["train"])}
+                                                      plan.model_split(temperature, "all", wildcards.model)["train"])}
 
 
 def get_model_files(wildcards):

@@ -44,9 +44,12 @@ TINY = {
                 "cage_state": {"equilibration_sweeps": 20, "sampling_sweeps": 40},
             },
             "models": {
-                "train": ["glassmlp", "cage-ridge", "baseline-epot_inh_L5"],
+                "train": ["glassmlp", "cage-ridge", "baseline-epot_inh_L5", "botan", "nt-gnn", "gnn-dm"],
                 "time_indices": [1],
                 "validation_fraction": 0.5,
+                "botan": {"n_cycles": 2, "epochs": 3, "pretraining": {"epochs": 2, "time_index": 0}},
+                "nt-gnn": {"n_cycles": 2, "epochs": 3},
+                "gnn-dm": {"n_cycles": 2, "epochs": 2, "patience": 1},
                 "glassmlp": {"n_networks": 2, "phases": [
                     {"epochs": 5, "learning_rate": 1.0e-3},
                     {"epochs": 5, "learning_rate": 1.0e-3, "variance_weight": 1.0, "correlation_weight": 0.5, "patience": 2}]},
@@ -125,8 +128,27 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     assert predictions.values.shape == (1, 2, 200) and list(predictions.structures) == [2]
     assert np.isnan(predictions.values[0, 0]).all() and np.isfinite(predictions.values[0, 1, labels.types == 0]).all()
     table = read_table(work / "results/model_comparison.tsv")
-    assert {r["model"] for r in table} == {"glassmlp", "cage-ridge", "baseline-epot_inh_L5", "noise_ceiling"}
+    assert {r["model"] for r in table} == {"glassmlp", "cage-ridge", "baseline-epot_inh_L5", "botan", "nt-gnn", "gnn-dm",
+                                           "noise_ceiling"}
     assert {r["metric"] for r in table if r["model"] == "glassmlp"} == {"pearson", "spearman", "r2"}
+
+    # Graph networks: one model for every particle type; BOTAN from its edge pretraining at
+    # time 0; without early stopping they train on the validation structure too (papers).
+    pretrained = load_model(work / "results/tiny/models/pretraining/botan.h5")
+    assert pretrained.node_weight == 0.0 and pretrained.epochs_run_ == 2
+    assert pretrained.info_["pretraining"]["time_index"] == 0 and len(pretrained.info_["training_files"]) == 2
+    botan = load_model(base / "models/all/botan/propensity/typeall/t001.h5")
+    assert botan.particle_type_ is None and botan.epochs_run_ == 3 and botan.info_["pretrained"].endswith("botan.h5")
+    assert len(botan.info_["training_files"]) == 2 and botan.info_["validation_files"] == []
+    dm = load_model(base / "models/all/gnn-dm/propensity/typeall/t001.h5")
+    assert dm.info_["validation_files"][0].endswith("labels/00001.h5")  # patience: it validates
+    assert dm.info_["best_epoch"] in (1, 2) and dm.epochs_run_ <= 2
+    graph_predictions = load(base / "predictions/all/botan/propensity.h5", "predictions")
+    assert np.isfinite(graph_predictions.values[0, 1]).all()  # every particle, both types
+    assert graph_predictions.edge_values.shape[1] == len(load(base / "labels/00002.h5", "labels").edges)
+    edges = [r for r in table if r["model"] == "botan" and r["metric"] == "edge_pearson"]
+    assert [(r["particle_type"], r["time_index"]) for r in edges] == [("0-0", "1")]
+    assert not [r for r in table if r["model"] == "nt-gnn" and r["metric"] == "edge_pearson"]
 
     # Same seed: byte-identical files. Another seed: different structures.
     first = load(base / "equilibrated/00000.h5", "structure").positions

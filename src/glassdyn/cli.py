@@ -2,12 +2,17 @@
 
     glassdyn predict results/ka3d/T0.44/models/all/glassmlp/propensity/type0/t*.h5 \\
         --descriptors my_structure_glassmlp-prl.h5 -o predictions.h5
+    glassdyn predict results/ka3d/T0.44/models/all/botan/propensity/typeall/t*.h5 \
+        --structure my_structure.h5 -o predictions.h5
     glassdyn show results/ka3d/T0.44/models/all/glassmlp/propensity/type0/t006.h5
 
 ``predict`` applies saved models (one per time and particle type, as ``train_model`` writes
 them) to one structure's descriptor file (``compute_descriptors`` output, or any
 ``descriptors`` file with the columns the models were trained on) and writes a
-``predictions`` file: values (1, n_t, N), NaN for particles of types no model covers.
+``predictions`` file: values (1, n_t, N), NaN for particles of types no model covers. Graph
+models (BOTAN, NT-GNN, GNN(DM)) read the structure itself (``--structure``, an equilibrated
+``structure`` file: thermal positions) and predict every particle; BOTAN adds its pair
+predictions E_ij(t) (``edge_values``).
 """
 
 from __future__ import annotations
@@ -24,9 +29,17 @@ def _predict(args) -> int:
     from glassdyn.io import Predictions, load, provenance, save
     from glassdyn.md.runtime import software_versions
     from glassdyn.models import load_model
-    from glassdyn.models.evaluation import predict_structure
+    from glassdyn.models.evaluation import predict_graphs, predict_structure
 
     models = [load_model(p) for p in args.models]
+    graph = [bool(getattr(m, "GRAPH", False)) for m in models]
+    if any(graph) and not all(graph):
+        raise SystemExit("glassdyn predict: graph models (which read --structure) and descriptor models (--descriptors) "
+                         "cannot be mixed; predict them separately")
+    if all(graph) and args.structure is None:
+        raise SystemExit("glassdyn predict: graph models read the structure: give --structure (not --descriptors)")
+    if not all(graph) and args.descriptors is None:
+        raise SystemExit("glassdyn predict: these models read descriptors: give --descriptors")
     labels = {m.label_ for m in models}
     if len(labels) > 1:
         raise SystemExit(f"glassdyn predict: the models predict different labels {sorted(labels)}; give one kind at a time")
@@ -47,13 +60,20 @@ def _predict(args) -> int:
         if key in slots:
             raise SystemExit(f"glassdyn predict: {paths[id(model)]} and {slots[key]} both predict type {key[1]} at t = {times[k]:g}")
         slots[key] = paths[id(model)]
-    descriptors = load(args.descriptors, "descriptors")
-    temperature = args.temperature if args.temperature is not None else models[0].state_.get("temperature")
-    values = predict_structure(indexed, descriptors, len(times), temperature, times)
+    edges, source = {}, {}
+    if all(graph):
+        descriptors = load(args.structure, "structure")  # what the models read: here the structure
+        values, edges = predict_graphs(indexed, [descriptors], len(times))
+        values = values[0]
+        source = {"structure_file": str(args.structure)}
+    else:
+        descriptors = load(args.descriptors, "descriptors")
+        temperature = args.temperature if args.temperature is not None else models[0].state_.get("temperature")
+        values = predict_structure(indexed, descriptors, len(times), temperature, times)
+        source = {"descriptor_file": str(args.descriptors)}
     record = Predictions(values=values[None], structures=np.array([descriptors.metadata.get("structure_index") or 0]),
-                         times=np.asarray(times), types=descriptors.types[None], box=descriptors.box,
-                         metadata={"label": labels.pop(), "model_files": [str(p) for p in args.models],
-                                   "descriptor_file": str(args.descriptors),
+                         times=np.asarray(times), types=descriptors.types[None], box=descriptors.box, **edges,
+                         metadata={"label": labels.pop(), "model_files": [str(p) for p in args.models], **source,
                                    "model": sorted({m.info_.get("model", m.KIND) for m in models})})
     save(args.output, record, provenance(software=software_versions(), stage="glassdyn predict"))
     covered = np.isfinite(values).any(axis=0)
@@ -78,8 +98,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="glassdyn", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("predict", help="predict per-particle labels of a structure with saved models")
-    p.add_argument("models", nargs="+", help="model files (train_model outputs), one per time and particle type")
-    p.add_argument("--descriptors", required=True, help="descriptors file of the structure (the set the models read)")
+    p.add_argument("models", nargs="+", help="model files (train_model outputs), one per time and particle type "
+                   "(graph models: one per time)")
+    inputs = p.add_mutually_exclusive_group(required=True)
+    inputs.add_argument("--descriptors", help="descriptors file of the structure (the set the models read)")
+    inputs.add_argument("--structure", help="structure file (graph models: BOTAN, NT-GNN, GNN(DM))")
     p.add_argument("-o", "--output", required=True, help="predictions file to write (HDF5)")
     p.add_argument("--temperature", type=float, help="state point of tGlassMLP models (epsilon / k_B)")
     p.add_argument("--times", type=float, nargs="+", help="times (tau) to predict with tGlassMLP models")

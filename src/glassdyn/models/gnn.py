@@ -47,7 +47,7 @@ log = logging.getLogger("glassdyn")
 
 DEVICES = ("auto", "cpu", "cuda")
 #: columns of ``history_``
-HISTORY_COLUMNS = ("epoch", "loss", "node_loss", "edge_loss", "validation_pearson", "seconds")
+HISTORY_COLUMNS = ("epoch", "loss", "node_loss", "edge_loss", "validation_pearson")
 
 
 def resolve_device(device: str):
@@ -104,8 +104,8 @@ class GraphNetworkModel(PropensityModel):
     ``patience``, ``device``, ``mixed_precision``, ``seed``.
 
     Fitted state: ``network_`` (an :class:`~glassdyn.models.graph_networks.InteractionNetwork`),
-    ``dimension_``, ``history_`` ((epochs, 6) array, columns ``HISTORY_COLUMNS``),
-    ``epochs_run_``. Set ``checkpoint_path`` (not a hyperparameter) before :meth:`fit` to
+    ``dimension_``, ``history_`` ((epochs, 5) array, columns ``HISTORY_COLUMNS``; wall times
+    go to the log only, so that a rerun writes a byte-identical file), ``epochs_run_``. Set ``checkpoint_path`` (not a hyperparameter) before :meth:`fit` to
     checkpoint every epoch and resume; :meth:`warm_start` starts from another model's weights
     (BOTAN's edge pretraining).
     """
@@ -188,13 +188,13 @@ class GraphNetworkModel(PropensityModel):
         generator = torch.Generator().manual_seed(int(self.seed) + 1)
         symmetries = torch.as_tensor(cube_symmetries(dimension), dtype=torch.float32, device=device)
         loader = DataLoader(graphs, batch_size=int(self.batch_size), shuffle=True, generator=generator)
-        history, best = [], None
+        history, seconds, best = [], [], None
         start = 0
         checkpoint = self._checkpoint(train, initial)
         if checkpoint is not None:
             restored = checkpoint.load()
             if restored is not None:
-                start, history, best = self._restore(restored, network, optimizer, generator, device)
+                start, history, seconds, best = self._restore(restored, network, optimizer, generator, device)
         autocast = self._autocast(device)
         for epoch in range(start, int(self.epochs)):
             began = time.perf_counter()
@@ -218,14 +218,14 @@ class GraphNetworkModel(PropensityModel):
                 sums += [loss.item(), node_loss, edge_loss]
             n_steps = len(loader)
             score = self._validation_score(network, checks) if checks else float("nan")
-            seconds = time.perf_counter() - began
-            history.append([epoch + 1, *(sums / n_steps), score, seconds])
+            history.append([epoch + 1, *(sums / n_steps), score])
+            seconds.append(time.perf_counter() - began)
             if self.patience is not None and np.isfinite(score) and (best is None or score > best[1]):
                 best = (epoch + 1, score, {k: v.detach().clone() for k, v in network.state_dict().items()})
-            self._heartbeat(history, int(self.epochs))
+            self._heartbeat(history, seconds, int(self.epochs))
             stop = (self.patience is not None and best is not None and epoch + 1 - best[0] >= self.patience)
             if checkpoint is not None:
-                self._save_checkpoint(checkpoint, epoch + 1, network, optimizer, generator, history, best)
+                self._save_checkpoint(checkpoint, epoch + 1, network, optimizer, generator, history, seconds, best)
             if stop:
                 log.info("early stopping after epoch %d: best validation Pearson %.4f at epoch %d", epoch + 1, best[1],
                          best[0])
@@ -278,13 +278,12 @@ class GraphNetworkModel(PropensityModel):
                 scores.append(pearson(node_out.float().cpu().numpy()[mine], sample.target[mine]))
         return float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")
 
-    def _heartbeat(self, history, epochs) -> None:
-        epoch, loss, node_loss, edge_loss, score, seconds = history[-1]
-        mean_seconds = float(np.mean([h[5] for h in history[-10:]]))
-        eta = mean_seconds * (epochs - epoch)
+    def _heartbeat(self, history, seconds, epochs) -> None:
+        epoch, loss, node_loss, edge_loss, score = history[-1]
+        eta = float(np.mean(seconds[-10:])) * (epochs - epoch)
         validation = f", validation Pearson {score:.4f}" if np.isfinite(score) else ""
         log.info("%s epoch %d/%d: loss %.5g (node %.5g, edge %.5g)%s, %.2f s/epoch, ETA %s", self.KIND, epoch, epochs,
-                 loss, node_loss, edge_loss, validation, seconds, _duration(eta))
+                 loss, node_loss, edge_loss, validation, seconds[-1], _duration(eta))
 
     # -- checkpoints ----------------------------------------------------------------------------
     def _checkpoint(self, train, initial):
@@ -298,13 +297,14 @@ class GraphNetworkModel(PropensityModel):
         return Checkpoint(self.checkpoint_path, identity, interval=0.0)
 
     @staticmethod
-    def _save_checkpoint(checkpoint, epoch, network, optimizer, generator, history, best) -> None:
+    def _save_checkpoint(checkpoint, epoch, network, optimizer, generator, history, seconds, best) -> None:
         arrays = {f"network.{k}": v.detach().cpu().numpy() for k, v in network.state_dict().items()}
         for k, state in optimizer.state_dict()["state"].items():
             for name, value in state.items():
                 arrays[f"optimizer.{k}.{name}"] = value.detach().cpu().numpy()
         arrays["generator"] = generator.get_state().numpy()
         arrays["history"] = np.asarray(history, dtype=float)
+        arrays["seconds"] = np.asarray(seconds, dtype=float)
         if best is not None:
             arrays.update({f"best.{k}": v.cpu().numpy() for k, v in best[2].items()})
         progress = {"epoch": epoch, "best_epoch": None if best is None else best[0],
@@ -327,11 +327,12 @@ class GraphNetworkModel(PropensityModel):
         optimizer.load_state_dict(state)
         generator.set_state(torch.as_tensor(arrays["generator"], dtype=torch.uint8))
         history = [list(row) for row in np.asarray(arrays["history"]).reshape(-1, len(HISTORY_COLUMNS))]
+        seconds = list(np.asarray(arrays["seconds"]).ravel())
         best = None
         if progress.get("best_epoch") is not None:
             best = (progress["best_epoch"], progress["best_score"],
                     {k: torch.as_tensor(arrays[f"best.{k}"], device=device) for k in network.state_dict()})
-        return int(progress["epoch"]), history, best
+        return int(progress["epoch"]), history, seconds, best
 
     # -- prediction -----------------------------------------------------------------------------
     def _forward(self, sample: GraphSample, edges: bool):
@@ -376,6 +377,7 @@ class GraphNetworkModel(PropensityModel):
         parameters = dict(parameters)
         self.history_ = np.asarray(parameters.pop("history", np.zeros((0, len(HISTORY_COLUMNS)))))
         self.epochs_run_ = len(self.history_)
+        self.best_epoch_ = None  # what early stopping chose is in info_ ("best_epoch")
         dimension = int(np.asarray(parameters["edge_encoder.0.weight"]).shape[1])
         network = self._build_network(dimension)
         self._load_network(network, parameters)
@@ -400,7 +402,7 @@ class GraphNetworkModel(PropensityModel):
             return {}
         last = history[-1]
         out = {"epochs_run": int(len(history)), "final_loss": float(last[1]), "final_node_loss": float(last[2]),
-               "final_edge_loss": float(last[3]), "seconds_per_epoch": float(np.median(history[:, 5]))}
+               "final_edge_loss": float(last[3])}
         if getattr(self, "best_epoch_", None) is not None:
             out["best_epoch"] = self.best_epoch_
         return out

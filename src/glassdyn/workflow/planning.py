@@ -266,6 +266,16 @@ class SystemPlan:
         return {"train": pool, "validation": tuple(range(n_train - n_val, n_train)),
                 "test": tuple(range(n_total - n_test, n_total))}
 
+    def model_split(self, temperature: str, training: str, model: str) -> dict[str, tuple[int, ...]]:
+        """:meth:`split` as a model uses it. A graph network without early stopping (its
+        ``patience`` unset, the papers' protocol: BOTAN and Bapst et al. train on all 400
+        structures) trains on the validation structures too and validates on none."""
+        split = self.split(temperature, training)
+        options = self.system["models"].get(model) or {}
+        if self.is_graph_model(model) and options.get("patience") is None and training == "all":
+            return {**split, "train": split["train"] + split["validation"], "validation": ()}
+        return split
+
     @functools.cache
     def model_names(self, names: tuple[str, ...] | None = None) -> tuple[str, ...]:
         """Workflow model names of ``names`` (default ``models.train``); baselines -> one per column."""
