@@ -1,8 +1,10 @@
-"""GlassMLP, GlassMLP(L1), CAGE ridge and baselines on the BOTAN reference data, cross-validated.
+"""GlassMLP, GlassMLP(L1), CAGE ridge, baselines, BOTAN and NT-GNN on the BOTAN reference data, cross-validated.
 
     python benchmarks/botan_models.py [--data ../shared/data/botan-ka3d-T0.44-tc07/train]
                                       [--cache results/botan_models] [--folds 5] [--networks 4]
-                                      [--cage-sweeps 500 2000]
+                                      [--cage-sweeps 500 2000] [--models ...]
+                                      [--graph-epochs 10] [--pretrained /tmp/pyg_botan/initial_model/model1.pth]
+                                      [--pretrain-epochs 20] [--threads 2]
 
 Ten structures of KA 3D at T = 0.44, t = 4120 (~tau_alpha), 32 replicas each; label: the
 propensity R of the A particles. Inherent structures come from the workflow's quench (FIRE,
@@ -13,6 +15,16 @@ Cross-validation by structure: 5 folds of 8 training / 2 test structures; inside
 last 2 validate (GlassMLP's early stopping, ridge's alpha), 6 train. Printed: the Pearson
 correlation on the test structures, mean +- standard error over the 10 test structures,
 next to the replica noise ceiling (split halves of the 32 replicas, Spearman-Brown).
+
+Graph networks (BOTAN, NT-GNN) train on all 8 structures of a fold (no validation, no early
+stopping: the papers' protocol) for --graph-epochs epochs; the 2 test structures are passed as
+validation graphs, which only logs their Pearson per epoch (the learning curve printed; it does
+not steer training). BOTAN starts from pretrained weights: --pretrained, the reference's
+published pretraining (pyg_botan ``initial_model/model1.pth``: edges at t = 13, T = 0.44, 2000
+epochs, BOTAN Sec. IV; mapped onto glassdyn's network by botan_training_speed.from_pyg_botan),
+or else a pretraining of --pretrain-epochs on the fold's edges at t = 4120 (the only time these
+files hold). NT-GNN starts from scratch (as in pyg_botan). BOTAN's edges are scored too:
+Pearson on A-A pairs with r_ij(0) < 1.35 (BOTAN Sec. V).
 """
 
 from __future__ import annotations
@@ -33,7 +45,8 @@ from glassdyn.io import CageState, Structure, load, save
 from glassdyn.io.importers import read_botan
 from glassdyn.labels import labels_from_ensemble
 from glassdyn.md.inherent import quench_to_inherent_structure
-from glassdyn.models import GlassMLP, GlassMLPL1, RidgeRegression, SingleDescriptor, make_sample
+from glassdyn.models import BOTAN, NTGNN, GlassMLP, GlassMLPL1, RidgeRegression, SingleDescriptor, make_sample
+from glassdyn.models.graphs import graph_from_labels
 from glassdyn.systems import PairPotential, get_mixture
 
 BOX = 15.05658
@@ -81,12 +94,16 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--networks", type=int, default=4)
     ap.add_argument("--cage-sweeps", type=int, nargs=2, default=[500, 2000])
-    ap.add_argument("--models", nargs="+", default=["glassmlp", "glassmlp-l1", "cage-ridge", "baselines"])
+    ap.add_argument("--models", nargs="+", default=["glassmlp", "glassmlp-l1", "cage-ridge", "baselines", "botan", "nt-gnn"])
+    ap.add_argument("--graph-epochs", type=int, default=10)
+    ap.add_argument("--pretrained", help="pyg_botan initial_model/model1.pth (or a glassdyn BOTAN file)")
+    ap.add_argument("--pretrain-epochs", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     files = sorted(glob.glob(f"{args.data}/*.npz"), key=natural_key)
     if not files:
         raise SystemExit(f"no .npz files in {args.data}")
@@ -106,6 +123,13 @@ def main():
         for column in baseline_columns(3):
             makers[f"baseline-{column}"] = (lambda c=column: SingleDescriptor(c), "baselines", [column])
     wanted = [m for m in makers if m in args.models or (m.startswith("baseline-") and "baselines" in args.models)]
+    graph_models = [m for m in ("botan", "nt-gnn") if m in args.models]
+    graphs = [graph_from_labels(lab, 0) for lab, _ in data]
+    pretrained = None
+    if "botan" in graph_models and args.pretrained:
+        pretrained = published_pretraining(args.pretrained)
+    edge_scores = np.full(n, np.nan)
+    curves = {}
     folds = np.array_split(np.arange(n), args.folds)
     scores = {m: np.full(n, np.nan) for m in wanted}
     seconds = {m: [] for m in wanted}
@@ -124,12 +148,60 @@ def main():
             if isinstance(model, GlassMLP):
                 extra = " epochs " + "/".join(str(h["epochs"]) for h in model.history)
             print(f"fold {f}: {m:24s} test Pearson {np.nanmean(scores[m][test]):+.3f} ({seconds[m][-1]:.0f} s{extra})", flush=True)
+        for m in graph_models:
+            t = time.perf_counter()
+            model = (BOTAN if m == "botan" else NTGNN)(epochs=args.graph_epochs, device="cpu", seed=f)
+            start = "from scratch"
+            if m == "botan":
+                start = pretrained
+                if start is None:
+                    start = BOTAN(node_weight=0.0, epochs=args.pretrain_epochs, device="cpu", seed=100 + f).fit(
+                        [graphs[i] for i in rest])
+                model.warm_start(start)
+                start = "published pretraining" if args.pretrained else f"own pretraining, {args.pretrain_epochs} epochs"
+            model.fit([graphs[i] for i in rest], [graphs[i] for i in test])
+            seconds.setdefault(m, []).append(time.perf_counter() - t)
+            scores.setdefault(m, np.full(n, np.nan))
+            for i in test:
+                mine = graphs[i].types == 0
+                scores[m][i] = pearson(graphs[i].target[mine], model.predict(graphs[i])[mine])
+                if m == "botan":
+                    edge_scores[i] = model.score_edges(graphs[i])
+            curves.setdefault(m, []).append(model.history_[:, 4])
+            edge = f", edges {np.nanmean(edge_scores[test]):+.3f}" if m == "botan" else ""
+            print(f"fold {f}: {m:24s} test Pearson {np.nanmean(scores[m][test]):+.3f}{edge} ({seconds[m][-1]:.0f} s, "
+                  f"{args.graph_epochs} epochs, {start})", flush=True)
     print(f"\nPearson with R (A particles, T = 0.44, t = 4120), {args.folds}-fold CV over {n} structures "
-          f"(6 train / 2 validation / 2 test per fold), mean +- standard error over the {n} test structures:")
-    for m in wanted + ["noise ceiling"]:
+          f"(2 test per fold; descriptor models 6 train / 2 validation, graph networks all 8 train), "
+          f"mean +- standard error over the {n} test structures:")
+    for m in wanted + graph_models + ["noise ceiling"]:
         v = np.asarray(ceilings if m == "noise ceiling" else scores[m])
         timing = f"   training {np.mean(seconds[m]):.1f} s per fold" if m in seconds else ""
         print(f"  {m:24s} {v.mean():+.3f} +- {v.std(ddof=1) / np.sqrt(len(v)):.3f}{timing}")
+    if "botan" in graph_models:
+        print(f"  {'botan, edges (A-A, r<1.35)':24s} {edge_scores.mean():+.3f} +- {edge_scores.std(ddof=1) / np.sqrt(n):.3f}")
+    for m, rows in curves.items():
+        curve = np.mean(rows, axis=0)
+        print(f"  learning curve {m} (test Pearson after each epoch, mean over folds): "
+              + " ".join(f"{v:+.3f}" for v in curve))
+
+
+def published_pretraining(path):
+    """BOTAN with the pretrained weights of ``path``: a pyg_botan ``.pth`` state dict or a glassdyn model file."""
+    import torch
+
+    if str(path).endswith(".h5"):
+        from glassdyn.models import load_model
+
+        return load_model(path)
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from botan_training_speed import from_pyg_botan
+
+    model = BOTAN()
+    model.set_parameters(from_pyg_botan(torch.load(path, map_location="cpu")))
+    return model
 
 
 if __name__ == "__main__":
