@@ -18,7 +18,7 @@ from glassdyn.models import (  # noqa: E402
 from glassdyn.models.evaluation import predict_structure, score_predictions  # noqa: E402
 from glassdyn.models.glassmlp import _Batch, count_parameters, correlation_kernel, spatial_correlation  # noqa: E402
 from glassdyn.models.networks import EnsembleMLP  # noqa: E402
-from glassdyn.models.recipes import RECIPES, build_model, expand_model_names  # noqa: E402
+from glassdyn.models.recipes import RECIPES, build_model, expand_model_names, get_recipe  # noqa: E402
 from glassdyn.workflow import SystemPlan  # noqa: E402
 
 
@@ -257,7 +257,26 @@ TINY_OPTIONS = {
     "glassmlp": {"n_networks": 2, "phases": [{"epochs": 2, "learning_rate": 1e-2}]},
     "glassmlp-l1": {"n_networks": 2, "phases": [{"epochs": 2, "learning_rate": 1e-2}]},
     "tglassmlp": {"n_networks": 2, "phases": [{"epochs": 2, "learning_rate": 1e-2, "loss": "mse"}]},
+    "botan": {"n_cycles": 1, "hidden": 8, "epochs": 2, "device": "cpu"},
+    "nt-gnn": {"n_cycles": 1, "hidden": 8, "epochs": 2, "device": "cpu"},
+    "gnn-dm": {"n_cycles": 1, "hidden": 8, "epochs": 2, "device": "cpu"},
 }
+
+
+def _graph_samples(n_samples, seed):
+    """Small random structures as graphs, with node and edge targets (graph models)."""
+    from glassdyn.models.graphs import GraphSample, graph_edges
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_samples):
+        box = np.full(3, 4.5)
+        positions = rng.uniform(0, 4.5, (60, 3))
+        pairs, vectors = graph_edges(positions, box)
+        out.append(GraphSample(positions, (rng.random(60) < 0.3).astype(int), box, pairs, vectors,
+                               target=rng.random(60), edge_target=rng.normal(size=len(pairs)),
+                               state={"time": 1.0, "mean_label": 0.5}, label="propensity"))
+    return out
 
 
 def _stated_samples(n_samples, seed):
@@ -272,7 +291,8 @@ def _stated_samples(n_samples, seed):
 def test_every_model_honours_the_seed_of_build_model(name):
     from glassdyn.models.base import param_names
 
-    train, validation, test = _stated_samples(3, 0), _stated_samples(2, 1), _stated_samples(1, 2)[0]
+    make = _graph_samples if get_recipe(name).graph else _stated_samples
+    train, validation, test = make(3, 0), make(2, 1), make(1, 2)[0]
 
     def fitted(seed):
         torch.manual_seed(1234)  # the global RNG must not matter: only the model's seed does

@@ -17,10 +17,18 @@ from test_workflow import TINY, _snakemake, _workdir
 
 BASE = copy.deepcopy(TINY)
 BASE["systems"]["tiny"]["models"]["glassmlp"]["phases"] = [{"epochs": 2, "learning_rate": 1.0e-3}]
+# One graph network (BOTAN: pretraining, no early stopping, so it trains on structures 0-1 and
+# reads the test structure's structure file); its pretraining pinned to T = 1, time 0, so that
+# adding a lower temperature or a time index does not move it.
+BASE["systems"]["tiny"]["models"]["train"] = ["glassmlp", "cage-ridge", "baseline-epot_inh_L5", "botan"]
+BASE["systems"]["tiny"]["models"]["botan"]["pretraining"] = {"epochs": 1, "time_index": 0, "temperature": 1.0}
+for graph_model in ("nt-gnn", "gnn-dm"):
+    del BASE["systems"]["tiny"]["models"][graph_model]
 STRUCTURES = ("00000", "00001", "00002")
 SETS = ("glassmlp-prl", "cage", "baselines")
-MODELS = {"glassmlp": "glassmlp-prl", "cage-ridge": "cage", "baseline-epot_inh_L5": "baselines"}
+MODELS = {"glassmlp": "glassmlp-prl", "cage-ridge": "cage", "baseline-epot_inh_L5": "baselines", "botan": None}
 T = "1"
+PRETRAINING = {("pretrain_model", "results/tiny/models/pretraining/botan.h5")}
 
 
 # -- the jobs an edit may run, by the file they write ------------------------------------------
@@ -34,9 +42,16 @@ def per_structure(rule, structures=STRUCTURES, temperature=T, sets=SETS):
 
 
 def structure_lists(kinds=("labels", *SETS), structures=STRUCTURES, temperature=T):
-    """Lists of the train (0), validation (1) and test (2) structures' files that models read."""
-    return {("list_structures", f"results/tiny/T{temperature}/structure_lists/{kind}_{k}-{k}.tsv")
-            for kind in kinds for k in structures}
+    """Lists of the train (0), validation (1) and test (2) structures' files that models read;
+    BOTAN's: the labels of 0-1 (it trains on both) and the test structure's structure file."""
+    point = f"results/tiny/T{temperature}/structure_lists"
+    jobs = {("list_structures", f"{point}/{kind}_{k}-{k}.tsv") for kind in kinds if kind != "structures"
+            for k in structures}
+    if "labels" in kinds and {"00000", "00001"} & set(structures):
+        jobs.add(("list_structures", f"{point}/labels_00000-00001.tsv"))
+    if "structures" in kinds and "00002" in structures:
+        jobs.add(("list_structures", f"{point}/structures_00002-00002.tsv"))
+    return jobs
 
 
 def summary(temperature=T):
@@ -46,7 +61,8 @@ def summary(temperature=T):
 def models(names=tuple(MODELS), temperature=T, time_indices=(1,)):
     jobs = set()
     for m in names:
-        jobs |= {("train_model", f"results/tiny/T{temperature}/models/all/{m}/propensity/type0/t{t:03d}.h5")
+        kind = "all" if m in MODELS and MODELS[m] is None else "0"  # a graph network covers every type
+        jobs |= {("train_model", f"results/tiny/T{temperature}/models/all/{m}/propensity/type{kind}/t{t:03d}.h5")
                  for t in time_indices}
     return jobs
 
@@ -60,7 +76,9 @@ def scoring(names=tuple(MODELS), temperature=T):
 
 
 def everything_after_labels(temperature=T):
-    return summary(temperature) | models(temperature=temperature) | scoring(temperature=temperature)
+    """Labels changed: every model reruns, BOTAN's pretraining (at T = 1) too."""
+    jobs = summary(temperature) | models(temperature=temperature) | scoring(temperature=temperature)
+    return jobs | (PRETRAINING if temperature == T else set())
 
 
 def whole_state_point(temperature):
@@ -68,7 +86,7 @@ def whole_state_point(temperature):
     for rule in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure", "compute_labels",
                  "compute_cage_state", "compute_descriptors"):
         jobs |= per_structure(rule, temperature=temperature)
-    return jobs | structure_lists(temperature=temperature) | everything_after_labels(temperature)
+    return jobs | structure_lists(kinds=("labels", "structures", *SETS), temperature=temperature) | everything_after_labels(temperature)
 
 
 def edit(path, value):
@@ -117,7 +135,7 @@ EDITS = {
         per_structure("compute_labels") | structure_lists(["labels"]) | everything_after_labels()),
     "a changed split": (
         edit("split", {"train": 1, "test": 1}),
-        models() | scoring()),
+        models() | scoring() | PRETRAINING),
     "a changed inherent-structure tolerance": (
         edit("inherent_structure", {"force_tolerance": 1.0e-9}),
         per_structure("quench_inherent_structure") | per_structure("compute_descriptors", sets=["glassmlp-prl", "baselines"])
@@ -129,7 +147,8 @@ EDITS = {
         {job for rule in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure",
                           "compute_labels", "compute_cage_state", "compute_descriptors")
          for job in per_structure(rule, structures=("00001", "00002"))}
-        | structure_lists(structures=("00001", "00002")) | everything_after_labels()),
+        | structure_lists(kinds=("labels", "structures", *SETS), structures=("00001", "00002"))
+        | everything_after_labels()),
 }
 
 #: edits that add something: they must not touch an existing model (models are protected())
@@ -172,4 +191,4 @@ def test_an_edit_reruns_exactly_what_reads_it(finished_run, tmp_path, name):
     for rule, output in jobs:
         assert not (rule.startswith("train_") and (work / output).exists()), f"{name}: retrains {output}"
     protected = list((work / "results/tiny/T1/models").rglob("*.h5"))
-    assert len(protected) == 3 and not any(p.stat().st_mode & stat.S_IWUSR for p in protected)
+    assert len(protected) == 4 and not any(p.stat().st_mode & stat.S_IWUSR for p in protected)

@@ -14,9 +14,12 @@ for the edge into i; the convention of pyg_botan and of the DeepMind code), and 
 directions of a pair carry its edge target. Self-pairs are not edges (pyg_botan drops them;
 the DeepMind code keeps i = i with r = 0: a constant input that carries no structure).
 
-Graphs are built on the fly from positions: 33 ms for N = 4096 on one core with the cell list
-:func:`~glassdyn.geometry_kernels.periodic_pairs`, against about 40 ms to read the same graph
-back from an HDF5 file (``benchmarks/graph_speed.py``), so no graph files are written.
+Graphs are built on the fly from positions, about 30 ms for N = 4096 on one core (the cell list
+:func:`~glassdyn.geometry_kernels.periodic_pairs` plus the tensors). Reading the same graph
+back from an HDF5 file is faster, about 2 ms (``benchmarks/graph_speed.py``), but a job builds
+each graph once and keeps it on the device for all its epochs: 400 graphs cost 12 s against the
+hours of a 1000-epoch training, while graph files would add 4.6 MB per structure and time-
+independent copies of what the label files already hold. So no graph files are written.
 """
 
 from __future__ import annotations
