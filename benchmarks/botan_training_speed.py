@@ -23,7 +23,8 @@ weights (``initial_model/model1.pth``), loaded into glassdyn's network, give the
 network's node and edge outputs, which confirms the reading of the architecture.
 
 The reference imports ``torch_scatter`` (a compiled extension); the benchmark gives it
-``torch_geometric.utils.scatter`` under that name, the same sum. Nothing of the reference is
+``torch_geometric.utils.scatter`` under that name, the same sum, and loads its GPU-saved
+initial weights with ``map_location="cpu"``. Nothing of the reference is
 copied into this repository.
 """
 
@@ -51,8 +52,10 @@ SHIM = textwrap.dedent("""
 """)
 
 REFERENCE_RUN = SHIM + textwrap.dedent("""
-    import json, os, sys, time, torch
+    import functools, json, os, sys, time, torch
     torch.set_num_threads({threads})
+    # its initial_model/*.pth were saved on a GPU: map them to the CPU, as torch asks
+    torch.load = functools.partial(torch.load, map_location="cpu")
     sys.path.insert(0, {reference!r})
     os.chdir({reference!r})
     import load_data, train

@@ -89,14 +89,19 @@ class InteractionLayer(MessagePassing):
         b = self._edge_blocks()
         source, target = edge_index
         h = self.hidden
-        # node blocks of the edge layer: one (N, 2h) product, then gathered onto the edges
-        projected = nodes @ torch.cat([b["target"], b["source"]]).T
-        pre = edges @ b["edge"].T + projected[:, :h][target] + projected[:, h:][source] + edge_constant
-        edges = self.edge_mlp[1:](pre)
+        # Node blocks of the edge layer: (N, h) products gathered onto the edges. The sums are
+        # accumulated in place: none of these intermediates is needed by a backward pass, and
+        # at E ~ 1.7e5 x 64 each saved pass over memory is ~10 ms per cycle on one core.
+        pre = torch.addmm(edge_constant, edges, b["edge"].T)
+        pre.add_((nodes @ b["target"].T).index_select(0, target))
+        pre.add_((nodes @ b["source"].T).index_select(0, source))
+        second = self.edge_mlp[2]
+        edges = torch.nn.functional.linear(pre.relu_(), second.weight, second.bias).relu_()
         incoming = self.propagate(edge_index, message=edges, size=(nodes.shape[0], nodes.shape[0]))
         w = self.node_mlp[0].weight
-        pre = nodes @ w[:, :h].T + incoming @ w[:, h:2 * h].T + node_constant
-        return self.node_mlp[1:](pre), edges
+        pre = torch.addmm(node_constant, nodes, w[:, :h].T).addmm_(incoming, w[:, h:2 * h].T)
+        second = self.node_mlp[2]
+        return torch.nn.functional.linear(pre.relu_(), second.weight, second.bias).relu_(), edges
 
     def message(self, message):
         return message
