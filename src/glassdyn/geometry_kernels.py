@@ -83,12 +83,15 @@ def periodic_pairs(positions, box, cutoff: float) -> tuple[np.ndarray, np.ndarra
     n_cells = np.maximum(3, np.floor(box / cutoff)).astype(np.int64)
     if np.any(box / n_cells < cutoff):
         n_cells = np.maximum(1, np.floor(box / cutoff)).astype(np.int64)  # short box: fewer, wider cells
-    counts = _count_pairs(positions, box, float(cutoff), n_cells)
-    start = np.zeros(len(positions) + 1, np.int64)
-    np.cumsum(counts, out=start[1:])
-    pairs = np.empty((start[-1], 2), np.int64)
-    vectors = np.empty((start[-1], len(box)), np.float64)
-    _fill_pairs(positions, box, float(cutoff), n_cells, start, pairs, vectors)
+    cells = _cells(positions, box, n_cells)
+    d = len(box)
+    first = np.zeros(len(positions) + 1, np.int64)
+    counts = _pair_pass(positions, box, float(cutoff), n_cells, *cells, False, first, np.empty((0, 2), np.int64),
+                        np.empty((0, d)))
+    np.cumsum(counts, out=first[1:])
+    pairs = np.empty((first[-1], 2), np.int64)
+    vectors = np.empty((first[-1], d), np.float64)
+    _pair_pass(positions, box, float(cutoff), n_cells, *cells, True, first, pairs, vectors)
     return pairs, vectors
 
 
@@ -161,41 +164,18 @@ def _stencil(c, n_cells, out):
 
 
 @numba.njit(cache=True)
-def _count_pairs(positions, box, cutoff, n_cells):
+def _pair_pass(positions, box, cutoff, n_cells, cell, order, start, fill, first, pairs, vectors):
+    """Count (fill=False: returns the (N,) partners j > i of each i) or write (fill=True, from
+    ``first``) the pairs of :func:`periodic_pairs`."""
     n, d = positions.shape
-    cell, order, start = _cells(positions, box, n_cells)
     stencil = np.empty(3 ** d, np.int64)
     counts = np.zeros(n, np.int64)
-    rc2 = cutoff * cutoff
-    half = 0.5 * box
-    for i in range(n):
-        m = _stencil(cell[i], n_cells, stencil)
-        for q in range(m):
-            c = stencil[q]
-            for s in range(start[c], start[c + 1]):
-                j = order[s]
-                if j <= i:
-                    continue
-                r2 = 0.0
-                for k in range(d):
-                    dx = _near_image(positions[j, k] - positions[i, k], box[k], half[k])
-                    r2 += dx * dx
-                if r2 < rc2:
-                    counts[i] += 1
-    return counts
-
-
-@numba.njit(cache=True)
-def _fill_pairs(positions, box, cutoff, n_cells, first, pairs, vectors):
-    n, d = positions.shape
-    cell, order, start = _cells(positions, box, n_cells)
-    stencil = np.empty(3 ** d, np.int64)
     rc2 = cutoff * cutoff
     half = 0.5 * box
     dx = np.empty(d)
     for i in range(n):
         m = _stencil(cell[i], n_cells, stencil)
-        p = first[i]
+        p = first[i] if fill else 0
         for q in range(m):
             c = stencil[q]
             for s in range(start[c], start[c + 1]):
@@ -207,11 +187,15 @@ def _fill_pairs(positions, box, cutoff, n_cells, first, pairs, vectors):
                     dx[k] = _near_image(positions[j, k] - positions[i, k], box[k], half[k])
                     r2 += dx[k] * dx[k]
                 if r2 < rc2:
-                    pairs[p, 0] = i
-                    pairs[p, 1] = j
-                    for k in range(d):
-                        vectors[p, k] = dx[k]
+                    if fill:
+                        pairs[p, 0] = i
+                        pairs[p, 1] = j
+                        for k in range(d):
+                            vectors[p, k] = dx[k]
                     p += 1
+        counts[i] = p - (first[i] if fill else 0)
+        if not fill:
+            continue
         # partners of i sorted by j (insertion sort: a few tens per particle)
         for a in range(first[i] + 1, p):
             b = a
@@ -225,6 +209,7 @@ def _fill_pairs(positions, box, cutoff, n_cells, first, pairs, vectors):
                     vectors[b - 1, k] = vectors[b, k]
                     vectors[b, k] = tv
                 b -= 1
+    return counts
 
 
 def _wrapped(positions, box):
