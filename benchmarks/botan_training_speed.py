@@ -188,6 +188,7 @@ def main():
                 threads=args.threads, reference=reference, pattern=pattern, empty=empty, epochs=args.epochs), args.threads)))
             results["glassdyn"].append(json.loads(run(GLASSDYN_RUN.format(
                 threads=args.threads, pattern=pattern, box=BOX, epochs=args.epochs, device=args.device), args.threads)))
+    print("machine load (1, 5, 15 min): %.2f %.2f %.2f on %d cores" % (*os.getloadavg(), os.cpu_count()))
     print(f"\nBOTAN on {len(files)} structures of N = 4096, {args.epochs} epochs, {args.threads} thread(s), "
           f"{args.repeats} interleaved repeats (best / median):")
     summary = {}

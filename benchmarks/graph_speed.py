@@ -98,6 +98,7 @@ def main():
         return np.nonzero((r < 2.0) & (r > 0))
 
     results["dense N x N matrix (references)"] = timed(dense, max(2, args.repeats // 5))
+    print("machine load (1, 5, 15 min): %.2f %.2f %.2f on %d cores" % (*os.getloadavg(), os.cpu_count()))
     print(f"{source}: N = {len(positions)}, {data.edge_index.shape[1] // 2} pairs within 2.0 sigma_AA "
           f"({data.edge_index.shape[1]} directed edges), one thread")
     for name, (best, median) in results.items():
