@@ -5,10 +5,12 @@
 - :class:`RidgeRegression`: CAGE (roadmap SI I.E);
 - :class:`SingleDescriptor`: baselines, one descriptor as the prediction;
 - :class:`BOTAN`, :class:`NTGNN`, :class:`GNNDM`: graph networks on whole structures
-  (:mod:`glassdyn.models.graphs` builds the graphs).
+  (:mod:`glassdyn.models.graphs` builds the graphs);
+- :class:`SE3GNN`: the roadmap's SE(3)-equivariant graph network (e3nn), every time at once.
 
 The networks (``torch.nn.Module``s) are in :mod:`glassdyn.models.networks` (GlassMLP,
-tGlassMLP) and :mod:`glassdyn.models.graph_networks` (PyTorch Geometric). Names are
+tGlassMLP), :mod:`glassdyn.models.graph_networks` (PyTorch Geometric) and
+:mod:`glassdyn.models.equivariant_networks` (e3nn). Names are
 imported on first use, so that planning (which reads :mod:`glassdyn.models.recipes`) imports
 neither torch nor SciPy.
 
@@ -26,5 +28,6 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "graphs": ["GraphSample", "graph_from_labels", "graph_from_structure", "load_graph_samples"],
     "glassmlp": ["L1_PHASES", "PRL_PHASES", "GlassMLP", "GlassMLPL1", "TrainingPhase"],
     "linear": ["RidgeRegression", "SingleDescriptor"],
+    "se3": ["SE3GNN"],
     "tglassmlp": ["TGlassMLP", "self_consistency_filter", "train_two_step"],
 })

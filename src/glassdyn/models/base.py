@@ -51,7 +51,7 @@ def register_model(cls):
 
 #: modules whose import registers the built-in model classes
 BUILTIN_MODEL_MODULES = ("glassdyn.models.glassmlp", "glassdyn.models.linear", "glassdyn.models.tglassmlp",
-                         "glassdyn.models.gnn")
+                         "glassdyn.models.gnn", "glassdyn.models.se3")
 
 
 def model_class(kind: str) -> type[PropensityModel]:

@@ -113,6 +113,8 @@ class GraphNetworkModel(PropensityModel):
     GRAPH = True
     PER_TIME = True
     ENCODED_NODES_TO_EDGES = False
+    #: hyperparameters that must be positive integers (epochs may be 0)
+    INTEGER_OPTIONS = ("epochs", "batch_size", "n_cycles", "hidden")
     checkpoint_path = None
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -121,7 +123,7 @@ class GraphNetworkModel(PropensityModel):
             raise ValueError(f"node_weight (p) must lie in [0, 1], got {self.node_weight}")
         if self.node_weight < 1 and self.edge_decoder == "none":
             raise ValueError("node_weight < 1 trains on edges: it needs an edge decoder (edge_decoder: shared or separate)")
-        for name in ("epochs", "batch_size", "n_cycles", "hidden"):
+        for name in self.INTEGER_OPTIONS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "epochs" else 1):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -130,19 +132,30 @@ class GraphNetworkModel(PropensityModel):
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
 
-    def _build_network(self, dimension: int):
+    def _build_network(self, shape: dict):
+        """The network (from the model's seed) for ``shape``, what the data fix (:meth:`_network_shape`)."""
         import torch
-
-        from glassdyn.models.graph_networks import InteractionNetwork
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(self.seed))
-            return InteractionNetwork(dimension, self.n_cycles, self.hidden, self.edge_decoder,
-                                      self.ENCODED_NODES_TO_EDGES)
+            return self._new_network(**shape)
+
+    def _new_network(self, dimension: int):
+        from glassdyn.models.graph_networks import InteractionNetwork
+
+        return InteractionNetwork(dimension, self.n_cycles, self.hidden, self.edge_decoder, self.ENCODED_NODES_TO_EDGES)
+
+    def _network_shape(self, train) -> dict:
+        """What the training graphs decide of the network: here their dimension."""
+        return {"dimension": int(train[0].positions.shape[1])}
+
+    @staticmethod
+    def _shape_from_parameters(parameters) -> dict:
+        return {"dimension": int(np.asarray(parameters["edge_encoder.0.weight"]).shape[1])}
 
     def n_parameters(self, dimension: int = 3) -> int:
         """Trainable parameters of the network in ``dimension`` (the fitted one when fitted)."""
-        network = getattr(self, "network_", None) or self._build_network(dimension)
+        network = getattr(self, "network_", None) or self._build_network({"dimension": dimension})
         return network.n_parameters()
 
     def warm_start(self, model: GraphNetworkModel) -> GraphNetworkModel:
@@ -176,15 +189,16 @@ class GraphNetworkModel(PropensityModel):
         dimension = train[0].positions.shape[1]
         if self.node_weight < 1 and any(s.edge_target is None for s in train):
             raise ValueError(f"{type(self).__name__} with p = {self.node_weight} needs edge targets E_ij(t)")
-        network = self._build_network(dimension).to(device)
+        shape = self._network_shape(train)
+        network = self._build_network(shape).to(device)
         initial = getattr(self, "initial_parameters_", None)
         if initial is not None:
             self._load_network(network, initial)
-        graphs = [to_data(s, device) for s in train]
+        graphs = [self._to_data(s, device, network) for s in train]
         for g in graphs:
             g.node_mask = self._node_mask(g.types)
-        checks = [(s, to_data(s, device)) for s in validation]
-        optimizer = torch.optim.Adam(network.parameters(), lr=float(self.learning_rate))
+        checks = [(s, self._to_data(s, device, network)) for s in validation]
+        optimizer = self._optimizer(network)
         generator = torch.Generator().manual_seed(int(self.seed) + 1)
         symmetries = torch.as_tensor(cube_symmetries(dimension), dtype=torch.float32, device=device)
         loader = DataLoader(graphs, batch_size=int(self.batch_size), shuffle=True, generator=generator)
@@ -208,9 +222,9 @@ class GraphNetworkModel(PropensityModel):
                     edge_attr = torch.einsum("ek,ejk->ej", edge_attr, rotation)
                 optimizer.zero_grad()
                 with autocast:
-                    node_out, edge_out = network(batch.x, batch.edge_index, edge_attr, decode_nodes=self.node_weight > 0,
-                                                 decode_edges=self.node_weight < 1)
+                    node_out, edge_out = self._forward_batch(network, batch, edge_attr)
                     loss, node_loss, edge_loss = self._loss(batch, node_out, edge_out)
+                    loss = loss + self._penalty(network)
                 loss.backward()
                 if self.grad_clip:
                     torch.nn.utils.clip_grad_norm_(network.parameters(), float(self.grad_clip))
@@ -233,12 +247,30 @@ class GraphNetworkModel(PropensityModel):
         if self.patience is not None and best is not None:
             network.load_state_dict(best[2])
         network.eval()
-        self.network_, self.dimension_ = network.cpu(), dimension
+        self.network_, self.dimension_, self.shape_ = network.cpu(), dimension, shape
         self.history_ = np.asarray(history, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
         self.epochs_run_ = len(history)
         self.best_epoch_ = None if best is None else int(best[0])
         if checkpoint is not None:
             checkpoint.remove()
+
+    def _to_data(self, sample, device, network):
+        """The PyG graph of a sample on ``device`` (:func:`to_data`)."""
+        return to_data(sample, device)
+
+    def _optimizer(self, network):
+        import torch
+
+        return torch.optim.Adam(network.parameters(), lr=float(self.learning_rate))
+
+    def _forward_batch(self, network, batch, edge_attr):
+        """(node outputs, edge outputs) of a training batch whose edge vectors are ``edge_attr``."""
+        return network(batch.x, batch.edge_index, edge_attr, decode_nodes=self.node_weight > 0,
+                       decode_edges=self.node_weight < 1)
+
+    def _penalty(self, network):
+        """A regularisation term added to the loss (none here)."""
+        return 0.0
 
     def _node_mask(self, types):
         import torch
@@ -275,7 +307,9 @@ class GraphNetworkModel(PropensityModel):
             for sample, data in checks:
                 node_out, _ = network(data.x, data.edge_index, data.edge_attr, decode_edges=False)
                 mine = sample.types == 0
-                scores.append(pearson(node_out.float().cpu().numpy()[mine], sample.target[mine]))
+                out = node_out.float().cpu().numpy().reshape(len(mine), -1)[mine]
+                target = sample.target.reshape(len(mine), -1)[mine]
+                scores.append(np.mean([pearson(out[:, k], target[:, k]) for k in range(target.shape[1])]))
         return float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")
 
     def _heartbeat(self, history, seconds, epochs) -> None:
@@ -343,12 +377,13 @@ class GraphNetworkModel(PropensityModel):
         if sample.positions.shape[1] != self.dimension_:
             raise ValueError(f"{sample.name}: a {self.dimension_}D model cannot predict a "
                              f"{sample.positions.shape[1]}D structure")
-        data = to_data(sample)
+        data = self._to_data(sample, torch.device("cpu"), self.network_)
         with torch.no_grad():
             return self.network_(data.x, data.edge_index, data.edge_attr, decode_edges=edges)
 
     def predict(self, sample: GraphSample) -> np.ndarray:
-        """(N,) predicted label of every particle of the structure."""
+        """(N,) predicted label of every particle of the structure ((N, n_t) for a network of
+        several times)."""
         node_out, _ = self._forward(sample, edges=False)
         return node_out.numpy().astype(float)
 
@@ -378,11 +413,12 @@ class GraphNetworkModel(PropensityModel):
         self.history_ = np.asarray(parameters.pop("history", np.zeros((0, len(HISTORY_COLUMNS)))))
         self.epochs_run_ = len(self.history_)
         self.best_epoch_ = None  # what early stopping chose is in info_ ("best_epoch")
-        dimension = int(np.asarray(parameters["edge_encoder.0.weight"]).shape[1])
-        network = self._build_network(dimension)
+        shape = self._shape_from_parameters(parameters)
+        network = self._build_network(shape)
         self._load_network(network, parameters)
         network.eval()
-        self.network_, self.dimension_ = network, dimension
+        self.network_, self.shape_ = network, shape
+        self.dimension_ = int(shape.get("dimension", 3))
 
     @staticmethod
     def _load_network(network, parameters) -> None:

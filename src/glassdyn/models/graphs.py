@@ -42,9 +42,12 @@ class GraphSample:
 
     positions: (N, d) sigma_11 at t = 0; types: (N,) int; box: (d,) sigma_11;
     pairs: (P, 2) int64, i < j, the undirected edges; vectors: (P, d) r_j - r_i (minimum
-    image), sigma_11; target: (N,) node label of every particle (None when predicting);
-    edge_target: (P,) E_ij(t) per pair (None when unknown); state: state point of the labels
-    (as :class:`~glassdyn.models.data.Sample`); name: where it came from.
+    image), sigma_11; target: (N,) node label of every particle at one time, or (N, n_t) at
+    several (the SE(3) network; None when predicting); edge_target: (P,) E_ij(t) per pair (None
+    when unknown); energies: (N,) potential energy of each particle at the inherent structure,
+    epsilon_11 (the SE(3) network's input; None when unused); state: state point of the labels
+    (as :class:`~glassdyn.models.data.Sample`; several times: ``time_indices`` and ``times``
+    lists); name: where it came from.
 
     Like :class:`~glassdyn.models.data.Sample` it tells the model what it is trained on:
     ``label`` (label kind), ``particle_type`` None (a graph model predicts every type), and
@@ -58,6 +61,7 @@ class GraphSample:
     vectors: np.ndarray
     target: np.ndarray | None = None
     edge_target: np.ndarray | None = None
+    energies: np.ndarray | None = None
     state: dict = field(default_factory=dict)
     name: str = ""
     label: str | None = None
@@ -75,12 +79,12 @@ class GraphSample:
                              f"{self.box.shape} do not describe one structure")
         if self.pairs.shape != (len(self.vectors), 2) or self.vectors.shape[1:] != (d,):
             raise ValueError(f"{self.name}: pairs {self.pairs.shape} and vectors {self.vectors.shape} do not match")
-        for name, size in (("target", n), ("edge_target", len(self.pairs))):
+        for name, size in (("target", n), ("edge_target", len(self.pairs)), ("energies", n)):
             value = getattr(self, name)
             if value is None:
                 continue
             value = np.asarray(value, dtype=float)
-            if value.shape != (size,):
+            if value.shape != (size,) and not (name == "target" and value.ndim == 2 and len(value) == size):
                 raise ValueError(f"{self.name}: {name} shape {value.shape}, expected ({size},)")
             if not np.all(np.isfinite(value)):
                 raise ValueError(f"{self.name}: {name} contains NaN or inf")
@@ -101,20 +105,34 @@ def graph_edges(positions, box, cutoff: float = EDGE_CUTOFF) -> tuple[np.ndarray
     return pairs_within(positions, box, cutoff)
 
 
-def graph_from_structure(structure: Structure, cutoff: float = EDGE_CUTOFF, name: str = "") -> GraphSample:
-    """The graph of a structure to predict (thermal positions; no targets)."""
+def graph_from_structure(structure: Structure, cutoff: float = EDGE_CUTOFF, name: str = "",
+                         energies=None) -> GraphSample:
+    """The graph of a structure to predict (thermal positions; no targets); ``energies``: the
+    particles' potential energies at its inherent structure, when the model reads them."""
     pairs, vectors = graph_edges(structure.positions, structure.box, cutoff)
-    return GraphSample(structure.positions, structure.types, structure.box, pairs, vectors, name=name)
+    return GraphSample(structure.positions, structure.types, structure.box, pairs, vectors, energies=energies,
+                       name=name)
 
 
-def graph_from_labels(labels: Labels, time_index: int, *, label: str = "propensity", cutoff: float = EDGE_CUTOFF,
-                      edges: bool = True, name: str = "") -> GraphSample:
-    """The training graph of a labelled structure at one time.
+def graph_from_labels(labels: Labels, time_index, *, label: str = "propensity", cutoff: float = EDGE_CUTOFF,
+                      edges: bool = True, name: str = "", energies=None) -> GraphSample:
+    """The training graph of a labelled structure at one time (or at several).
 
     Node target: ``label`` (propensity R_i or bond breaking C_B^i) of every particle at
-    ``time_index``. With ``edges``, the edge target is the labels' E_ij(t), whose pairs must be
-    the graph's (same cut-off): a label file from another cut-off is refused.
+    ``time_index``; a list of time indices gives the (N, n_t) targets of a network that predicts
+    every time at once (SE(3)), and no edge targets. With ``edges``, the edge target is the
+    labels' E_ij(t), whose pairs must be the graph's (same cut-off): a label file from another
+    cut-off is refused. ``energies``: (N,) inherent-structure energies (an input of SE(3)).
     """
+    if not np.isscalar(time_index):
+        indices = [int(t) for t in time_index]
+        first = graph_from_labels(labels, indices[0], label=label, cutoff=cutoff, edges=False, name=name,
+                                  energies=energies)
+        first.target = np.stack([label_values(labels, label)[t] for t in indices], axis=1)
+        del first.state["time"], first.state["time_index"]
+        first.state.update(time_indices=indices, times=[float(labels.times[t]) for t in indices],
+                           mean_label=[float(m) for m in first.target.mean(axis=0)])
+        return first
     if not 0 <= time_index < len(labels.times):
         raise IndexError(f"{name}: time index {time_index} outside the {len(labels.times)} label times")
     pairs, vectors = graph_edges(labels.positions, labels.box, cutoff)
@@ -135,18 +153,27 @@ def graph_from_labels(labels: Labels, time_index: int, *, label: str = "propensi
     if labels.metadata.get("tau_alpha") is not None:
         state["tau_alpha"] = float(labels.metadata["tau_alpha"])
     return GraphSample(labels.positions, labels.types, labels.box, pairs, vectors, target=target,
-                       edge_target=edge_target, state=state, name=name, label=label)
+                       edge_target=edge_target, energies=energies, state=state, name=name, label=label)
 
 
-def load_graph_samples(label_files, time_index: int, *, label: str = "propensity", cutoff: float = EDGE_CUTOFF,
-                       edges: bool = True) -> list[GraphSample]:
-    """Training graphs of many structures, one label file each."""
+def load_graph_samples(label_files, time_index, *, label: str = "propensity", cutoff: float = EDGE_CUTOFF,
+                       edges: bool = True, inherent_structure_files=None) -> list[GraphSample]:
+    """Training graphs of many structures, one label file each (``time_index``: one index, or a
+    list: see :func:`graph_from_labels`); with ``inherent_structure_files`` (one per label file,
+    same structures) the graphs carry the particles' inherent-structure energies."""
     from pathlib import Path
 
     from glassdyn.io import load
 
+    label_files = list(label_files)
+    energies = [None] * len(label_files)
+    if inherent_structure_files is not None:
+        inherent_structure_files = list(inherent_structure_files)
+        if len(inherent_structure_files) != len(label_files):
+            raise ValueError(f"{len(label_files)} label files but {len(inherent_structure_files)} inherent structures")
+        energies = [load(f, "inherent_structure").particle_energies for f in inherent_structure_files]
     return [graph_from_labels(load(f, "labels"), time_index, label=label, cutoff=cutoff, edges=edges,
-                              name=Path(f).name) for f in label_files]
+                              name=Path(f).name, energies=e) for f, e in zip(label_files, energies)]
 
 
 def cube_symmetries(dimension: int) -> np.ndarray:
