@@ -33,9 +33,9 @@ wildcard_constraints:
     model="[a-z][A-Za-z0-9_-]*",
     label="|".join(planning.LABEL_KINDS),
     particle_type="[0-9]+|all",
-    time_index="[0-9]{3}",
+    time_index="[0-9]{3}|all",
     training=r"all|n[0-9]+|T[0-9]+(\.[0-9]+)?(e-?[0-9]+)?",
-    kind="|".join(["labels", "structures", *(re.escape(n) for n in DESCRIPTOR_SETS)]),
+    kind="|".join(["labels", "structures", "inherent_structures", *(re.escape(n) for n in DESCRIPTOR_SETS)]),
     first="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
     last="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
 
@@ -111,7 +111,11 @@ def get_equilibration_config(wildcards):
 
 
 def get_model_config(wildcards):
-    return PLANS[wildcards.system].stage_config("train_model", wildcards.temperature, model=wildcards.model)
+    plan = PLANS[wildcards.system]
+    time_indices = None
+    if plan.all_times(wildcards.model):
+        time_indices = plan.trained_time_indices(wildcards.temperature, wildcards.model, wildcards.training)
+    return plan.stage_config("train_model", wildcards.temperature, model=wildcards.model, time_indices=time_indices)
 
 
 def get_pretraining_config(wildcards):
@@ -173,13 +177,15 @@ def _training_lists(wildcards, temperatures):
     dset = plan.model_descriptor_set(wildcards.model)
     parts = ("train", "validation")
     kinds = ("labels",) if dset is None else ("descriptors", "labels")
+    if plan.reads_inherent_energies(wildcards.model):
+        kinds += ("inherent_structures",)
     out = {f"{part}_{kind}": [] for part in parts for kind in kinds}
     for t in temperatures:
         split = plan.model_split(t, wildcards.training, wildcards.model)
         for part in parts:
             for kind in kinds:
-                out[f"{part}_{kind}"] += LAYOUT.structure_list_for(wildcards.system, t, dset if kind == "descriptors" else "labels",
-                                                                   split[part])
+                listed = dset if kind == "descriptors" else kind
+                out[f"{part}_{kind}"] += LAYOUT.structure_list_for(wildcards.system, t, listed, split[part])
     if plan.pretraining(wildcards.model) is not None:
         out["pretrained"] = PRETRAINED_MODEL.format(system=wildcards.system, model=wildcards.model)
     return out
@@ -203,7 +209,7 @@ def get_model_files(wildcards):
         return {t: files for t in plan.time_indices(wildcards.temperature)}
     source, training, time_map = plan.model_time_map(wildcards.temperature, wildcards.model, wildcards.training)
     return {t: [MODEL.format(temperature=source, training=training, particle_type=k,
-                             time_index=planning.format_time_index(s), **ids) for k in types]
+                             time_index=plan.model_time_index(wildcards.model, s), **ids) for k in types]
             for t, s in time_map.items()}
 
 
@@ -220,9 +226,13 @@ def get_test_inputs(wildcards):
     the structures themselves for a graph model."""
     plan = PLANS[wildcards.system]
     dset = plan.model_descriptor_set(wildcards.model)
-    files = LAYOUT.structure_list_for(wildcards.system, wildcards.temperature, dset or "structures",
-                                      get_test_structures(wildcards))
-    return {"structures" if dset is None else "descriptors": files}
+    structures = get_test_structures(wildcards)
+    files = LAYOUT.structure_list_for(wildcards.system, wildcards.temperature, dset or "structures", structures)
+    out = {"structures" if dset is None else "descriptors": files}
+    if plan.reads_inherent_energies(wildcards.model):
+        out["inherent_structures"] = LAYOUT.structure_list_for(wildcards.system, wildcards.temperature,
+                                                               "inherent_structures", structures)
+    return out
 
 
 def get_test_labels(wildcards):

@@ -44,12 +44,13 @@ TINY = {
                 "cage_state": {"equilibration_sweeps": 20, "sampling_sweeps": 40},
             },
             "models": {
-                "train": ["glassmlp", "cage-ridge", "baseline-epot_inh_L5", "botan", "nt-gnn", "gnn-dm"],
+                "train": ["glassmlp", "cage-ridge", "baseline-epot_inh_L5", "botan", "nt-gnn", "gnn-dm", "se3"],
                 "time_indices": [1],
                 "validation_fraction": 0.5,
                 "botan": {"n_cycles": 2, "epochs": 3, "pretraining": {"epochs": 2, "time_index": 0}},
                 "nt-gnn": {"n_cycles": 2, "epochs": 3},
                 "gnn-dm": {"n_cycles": 2, "epochs": 2, "patience": 1},
+                "se3": {"n_layers": 2, "channels": 4, "epochs": 2},
                 "glassmlp": {"n_networks": 2, "phases": [
                     {"epochs": 5, "learning_rate": 1.0e-3},
                     {"epochs": 5, "learning_rate": 1.0e-3, "variance_weight": 1.0, "correlation_weight": 0.5, "patience": 2}]},
@@ -129,7 +130,7 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     assert np.isnan(predictions.values[0, 0]).all() and np.isfinite(predictions.values[0, 1, labels.types == 0]).all()
     table = read_table(work / "results/model_comparison.tsv")
     assert {r["model"] for r in table} == {"glassmlp", "cage-ridge", "baseline-epot_inh_L5", "botan", "nt-gnn", "gnn-dm",
-                                           "noise_ceiling"}
+                                           "se3", "noise_ceiling"}
     assert {r["metric"] for r in table if r["model"] == "glassmlp"} == {"pearson", "spearman", "r2"}
 
     # Graph networks: one model for every particle type; BOTAN from its edge pretraining at
@@ -149,6 +150,12 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     edges = [r for r in table if r["model"] == "botan" and r["metric"] == "edge_pearson"]
     assert [(r["particle_type"], r["time_index"]) for r in edges] == [("0-0", "1")]
     assert not [r for r in table if r["model"] == "nt-gnn" and r["metric"] == "edge_pearson"]
+    # SE(3): one model of every modelled time per temperature, reading the IS energies
+    se3 = load_model(base / "models/all/se3/propensity/typeall/tall.h5")
+    assert se3.state_["time_indices"] == [1] and se3.epochs_run_ == 2 and se3.shape_["n_types"] == 2
+    se3_predictions = load(base / "predictions/all/se3/propensity.h5", "predictions")
+    assert np.isnan(se3_predictions.values[0, 0]).all() and np.isfinite(se3_predictions.values[0, 1]).all()
+    assert {r["metric"] for r in table if r["model"] == "se3"} == {"pearson", "spearman", "r2"}
 
     # Same seed: byte-identical files. Another seed: different structures.
     first = load(base / "equilibrated/00000.h5", "structure").positions

@@ -12,7 +12,12 @@ them) to one structure's descriptor file (``compute_descriptors`` output, or any
 ``predictions`` file: values (1, n_t, N), NaN for particles of types no model covers. Graph
 models (BOTAN, NT-GNN, GNN(DM)) read the structure itself (``--structure``, an equilibrated
 ``structure`` file: thermal positions) and predict every particle; BOTAN adds its pair
-predictions E_ij(t) (``edge_values``).
+predictions E_ij(t) (``edge_values``). The SE(3) network (one file for all its times) also
+reads the structure's inherent structure (``--inherent-structure``, a
+``quench_inherent_structure`` output) for the particles' energies:
+
+    glassdyn predict results/ka3d/T0.44/models/all/se3/propensity/typeall/tall.h5 \
+        --structure my_structure.h5 --inherent-structure my_inherent_structure.h5 -o predictions.h5
 """
 
 from __future__ import annotations
@@ -49,13 +54,17 @@ def _predict(args) -> int:
         if not all(transferable) or args.temperature is None or not args.times:
             raise SystemExit("glassdyn predict: tGlassMLP models need --temperature and --times (and no per-time models)")
         times = sorted(args.times)
-        indexed = [(k, m) for m in models for k in range(len(times))]
+        indexed = [(k, m, None) for m in models for k in range(len(times))]
     else:
-        times = sorted({float(m.state_.get("time", np.nan)) for m in models})
-        indexed = [(times.index(float(m.state_.get("time", np.nan))), m) for m in models]
+        # a model of every time (SE(3)) covers the times it was trained on, each a column
+        own = {id(m): list(m.state_["times"]) if getattr(m, "ALL_TIMES", False) else [m.state_.get("time", np.nan)]
+               for m in models}
+        times = sorted({float(t) for m in models for t in own[id(m)]})
+        indexed = [(times.index(float(t)), m, c if getattr(m, "ALL_TIMES", False) else None)
+                   for m in models for c, t in enumerate(own[id(m)])]
     paths = {id(m): p for p, m in zip(args.models, models)}
     slots = {}
-    for k, model in indexed:
+    for k, model, *_ in indexed:
         key = (k, model.particle_type_)
         if key in slots:
             raise SystemExit(f"glassdyn predict: {paths[id(model)]} and {slots[key]} both predict type {key[1]} at t = {times[k]:g}")
@@ -63,13 +72,21 @@ def _predict(args) -> int:
     edges, source = {}, {}
     if all(graph):
         descriptors = load(args.structure, "structure")  # what the models read: here the structure
-        values, edges = predict_graphs(indexed, [descriptors], len(times))
+        energies = None
+        if any(getattr(m, "ALL_TIMES", False) for m in models):
+            if args.inherent_structure is None:
+                raise SystemExit("glassdyn predict: SE(3) reads the particles' inherent-structure energies: give "
+                                 "--inherent-structure")
+            energies = [load(args.inherent_structure, "inherent_structure").particle_energies]
+        values, edges = predict_graphs(indexed, [descriptors], len(times), energies)
         values = values[0]
         source = {"structure_file": str(args.structure)}
+        if energies is not None:
+            source["inherent_structure_file"] = str(args.inherent_structure)
     else:
         descriptors = load(args.descriptors, "descriptors")
         temperature = args.temperature if args.temperature is not None else models[0].state_.get("temperature")
-        values = predict_structure(indexed, descriptors, len(times), temperature, times)
+        values = predict_structure([(k, m) for k, m, _ in indexed], descriptors, len(times), temperature, times)
         source = {"descriptor_file": str(args.descriptors)}
     record = Predictions(values=values[None], structures=np.array([descriptors.metadata.get("structure_index") or 0]),
                          times=np.asarray(times), types=descriptors.types[None], box=descriptors.box, **edges,
@@ -103,6 +120,7 @@ def main(argv=None) -> int:
     inputs = p.add_mutually_exclusive_group(required=True)
     inputs.add_argument("--descriptors", help="descriptors file of the structure (the set the models read)")
     inputs.add_argument("--structure", help="structure file (graph models: BOTAN, NT-GNN, GNN(DM))")
+    p.add_argument("--inherent-structure", help="inherent structure of --structure (SE(3): the particles' energies)")
     p.add_argument("-o", "--output", required=True, help="predictions file to write (HDF5)")
     p.add_argument("--temperature", type=float, help="state point of tGlassMLP models (epsilon / k_B)")
     p.add_argument("--times", type=float, nargs="+", help="times (tau) to predict with tGlassMLP models")

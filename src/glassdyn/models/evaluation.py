@@ -46,11 +46,14 @@ def predict_structures(models, descriptors: list[Descriptors], n_times: int, tem
     return out
 
 
-def predict_graphs(models, structures, n_times: int) -> tuple[np.ndarray, dict]:
+def predict_graphs(models, structures, n_times: int, energies=None) -> tuple[np.ndarray, dict]:
     """Graph models' predictions for structures of one state point.
 
-    models: iterable of (time_index, graph model); structures: list of
-    :class:`~glassdyn.io.Structure`. Each structure's graph is built once per cut-off.
+    models: iterable of (time_index, graph model) or (time_index, model, column): a model of
+    every time (SE(3)) predicts ``time_index`` with its output ``column``; structures: list of
+    :class:`~glassdyn.io.Structure`; energies: per structure, the particles' inherent-structure
+    energies (for the models that read them). Each structure's graph is built once per cut-off,
+    and a model of every time runs once per structure.
     Returns (values (S, n_times, N), NaN where no model predicts; edges): edges is
     {edge_values (n_times, P_total), edge_offsets (S + 1,)} when a model has an edge decoder
     (BOTAN; pairs in the order of the label files' edges), else {}.
@@ -58,13 +61,23 @@ def predict_graphs(models, structures, n_times: int) -> tuple[np.ndarray, dict]:
     from glassdyn.models.graphs import graph_from_structure
 
     structures = list(structures)
-    models = list(models)
+    models = [m if len(m) == 3 else (*m, None) for m in models]
+    energies = [None] * len(structures) if energies is None else list(energies)
     values = np.full((len(structures), n_times, structures[0].n_particles), np.nan)
     graphs = {}
-    for _, model in models:
+    for _, model, _ in models:
         if model.cutoff not in graphs:
-            graphs[model.cutoff] = [graph_from_structure(s, model.cutoff, name=f"structure {k}")
-                                    for k, s in enumerate(structures)]
+            graphs[model.cutoff] = [graph_from_structure(s, model.cutoff, name=f"structure {k}", energies=e)
+                                    for k, (s, e) in enumerate(zip(structures, energies))]
+    outputs = {}  # a model of every time: its (N, n_t) outputs, once per structure
+    for time_index, model, column in models:
+        if column is None:
+            continue
+        if id(model) not in outputs:
+            outputs[id(model)] = [model.predict(g) for g in graphs[model.cutoff]]
+        for k, out in enumerate(outputs[id(model)]):
+            values[k, time_index] = out[:, column]
+    models = [(t, m) for t, m, column in models if column is None]
     with_edges = [(t, m) for t, m in models if getattr(m, "edge_decoder", "none") != "none"]
     edges = {}
     if with_edges:

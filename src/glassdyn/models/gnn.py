@@ -175,7 +175,11 @@ class GraphNetworkModel(PropensityModel):
         deterministic = torch.are_deterministic_algorithms_enabled()
         torch.use_deterministic_algorithms(deterministic or device.type == "cpu")
         try:
-            self._train(train, validation, device)
+            # dropout (SE(3)) draws from torch's global generator: seeded here, restored after,
+            # and checkpointed, so that a run and a resumed run are those of the model's seed
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(self.seed) + 2)
+                self._train(train, validation, device)
         finally:
             torch.use_deterministic_algorithms(deterministic)
 
@@ -332,11 +336,14 @@ class GraphNetworkModel(PropensityModel):
 
     @staticmethod
     def _save_checkpoint(checkpoint, epoch, network, optimizer, generator, history, seconds, best) -> None:
+        import torch
+
         arrays = {f"network.{k}": v.detach().cpu().numpy() for k, v in network.state_dict().items()}
         for k, state in optimizer.state_dict()["state"].items():
             for name, value in state.items():
                 arrays[f"optimizer.{k}.{name}"] = value.detach().cpu().numpy()
         arrays["generator"] = generator.get_state().numpy()
+        arrays["torch_generator"] = torch.get_rng_state().numpy()
         arrays["history"] = np.asarray(history, dtype=float)
         arrays["seconds"] = np.asarray(seconds, dtype=float)
         if best is not None:
@@ -360,6 +367,8 @@ class GraphNetworkModel(PropensityModel):
                                                         device="cpu" if n == "step" else device) for n in names}
         optimizer.load_state_dict(state)
         generator.set_state(torch.as_tensor(arrays["generator"], dtype=torch.uint8))
+        if "torch_generator" in arrays:
+            torch.set_rng_state(torch.as_tensor(arrays["torch_generator"], dtype=torch.uint8))
         history = [list(row) for row in np.asarray(arrays["history"]).reshape(-1, len(HISTORY_COLUMNS))]
         seconds = list(np.asarray(arrays["seconds"]).ravel())
         best = None

@@ -11,10 +11,13 @@ tglassmlp          tglassmlp-prb (option)  :class:`TGlassMLP`, all temperatures 
 botan              (graph of the structure) :class:`BOTAN`, after its edge pretraining
 nt-gnn             (graph of the structure) :class:`NTGNN`
 gnn-dm             (graph of the structure) :class:`GNNDM` (Bapst et al.)
+se3                (graph + IS energies)    :class:`SE3GNN`, every time of a temperature
 =================  ======================  ==============================================
 
 Graph models read the structure itself (its graph, :mod:`glassdyn.models.graphs`), not
-descriptors, and one model predicts every particle type (particle type ``all`` in paths).
+descriptors, and one model predicts every particle type (particle type ``all`` in paths);
+SE(3) also reads the inherent structures' particle energies, and one model predicts every
+modelled time of its temperature (time index ``all`` in paths).
 
 In a system's config, ``models.train`` lists names; ``baselines`` stands for every column
 of the baselines set. ``models.<name>`` holds the model's options: the workflow's
@@ -38,13 +41,17 @@ from glassdyn.descriptors.sets import baseline_columns
 @dataclass(frozen=True)
 class Recipe:
     """kind: model class KIND; descriptor_set: default set (None: a graph model, which reads
-    structures); per_time: one model per time; pretrain: trainings start from the system's
-    edge-pretrained weights (BOTAN Sec. IV)."""
+    structures); per_time: one model per time (False: per system, the state point an input);
+    pretrain: trainings start from the system's edge-pretrained weights (BOTAN Sec. IV);
+    all_times: one model per temperature predicts every modelled time at once (SE(3));
+    inherent_energies: the model also reads each particle's inherent-structure energy."""
 
     kind: str
     descriptor_set: str | None
     per_time: bool = True
     pretrain: bool = False
+    all_times: bool = False
+    inherent_energies: bool = False
     #: options that are not constructor arguments
     WORKFLOW_OPTIONS = ("descriptor_set", "labels", "pretraining")
 
@@ -79,6 +86,7 @@ RECIPES: dict[str, Recipe] = {
     "botan": Recipe("botan", None, pretrain=True),
     "nt-gnn": Recipe("nt-gnn", None),
     "gnn-dm": Recipe("gnn-dm", None),
+    "se3": Recipe("se3", None, all_times=True, inherent_energies=True),
 }
 BASELINE_PREFIX = "baseline-"
 

@@ -60,29 +60,37 @@ def train_model(job: Job) -> None:
 
 def _train_graph_model(job: Job) -> None:
     """``train_model`` of a graph network: one model for every particle of the structures, at
-    one time, from the label files (positions, node and edge targets); BOTAN starts from its
-    pretrained weights (input ``pretrained``). Checkpoints every epoch beside the output."""
+    one time (or, SE(3), at every time of ``config.time_indices``), from the label files
+    (positions, node and edge targets) and, where the model reads them, the inherent structures'
+    energies; BOTAN starts from its pretrained weights (input ``pretrained``). Checkpoints every
+    epoch beside the output."""
     from glassdyn.models import load_graph_samples, load_model, save_model
     from glassdyn.models.recipes import build_model
 
     torch_threads(job.threads)
     w = job.wildcards
-    model, label, time_index = w["model"], w["label"], int(w["time_index"])
-    seed = derive_seed(job.seed, "train_model", job.system_name, w["temperature"], model, label, "all", time_index,
+    model, label = w["model"], w["label"]
+    time_index = job.config["time_indices"] if w["time_index"] == "all" else int(w["time_index"])
+    seed = derive_seed(job.seed, "train_model", job.system_name, w["temperature"], model, label, "all", w["time_index"],
                        w["training"])
     estimator = build_model(model, job.config["model"][model] or {}, seed)
-    edges = estimator.node_weight < 1
-    train = load_graph_samples(read_structure_lists(job.input["train_labels"]), time_index, label=label,
-                               cutoff=estimator.cutoff, edges=edges)
-    validation = load_graph_samples(read_structure_lists(job.input["validation_labels"]), time_index, label=label,
-                                    cutoff=estimator.cutoff, edges=edges)
+    edges = estimator.node_weight < 1 and w["time_index"] != "all"
+
+    def graphs(part):
+        energies = job.input.get(f"{part}_inherent_structures")
+        return load_graph_samples(read_structure_lists(job.input[f"{part}_labels"]), time_index, label=label,
+                                  cutoff=estimator.cutoff, edges=edges,
+                                  inherent_structure_files=None if energies is None else read_structure_lists(energies))
+
+    train, validation = graphs("train"), graphs("validation")
     if "pretrained" in job.input:
         estimator.warm_start(load_model(job.input["pretrained"]))
     estimator.checkpoint_path = f"{job.output['model']}.checkpoint"
-    log.info("training %s for %s T=%s %s, every particle, time %s (t = %g): %d training, %d validation structures, "
-             "%d epochs%s", model, job.system_name, w["temperature"], label, time_index, train[0].state["time"],
-             len(train), len(validation), estimator.epochs, ", from the pretrained weights" if "pretrained" in job.input
-             else "")
+    times = train[0].state["times"] if "times" in train[0].state else [train[0].state["time"]]
+    log.info("training %s for %s T=%s %s, every particle, time %s (t = %s): %d training, %d validation structures, "
+             "%d epochs%s", model, job.system_name, w["temperature"], label, time_index,
+             ", ".join(f"{t:g}" for t in times), len(train), len(validation), estimator.epochs,
+             ", from the pretrained weights" if "pretrained" in job.input else "")
     estimator.fit(train, validation)
     info = _training_info(job, model, seed)
     if "pretrained" in job.input:
@@ -180,7 +188,12 @@ def predict_model(job: Job) -> None:
         from glassdyn.models.evaluation import predict_graphs
 
         inputs = [load(path, "structure") for path in read_structure_lists(job.input["structures"])]
-        values, edges = predict_graphs(models, inputs, len(times))
+        energies = None
+        if "inherent_structures" in job.input:
+            energies = [load(path, "inherent_structure").particle_energies
+                        for path in read_structure_lists(job.input["inherent_structures"])]
+        models = [(t, m, _model_column(m, t, sp)) for t, m in models]
+        values, edges = predict_graphs(models, inputs, len(times), energies)
     else:
         inputs = [load(path, "descriptors") for path in read_structure_lists(job.input["descriptors"])]
         values = predict_structures(models, inputs, len(times), float(sp["temperature"]), times)
@@ -193,6 +206,24 @@ def predict_model(job: Job) -> None:
                                    "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})
     save(job.output["predictions"], record, job_provenance(job))
     log.info("wrote %s: %d structures x %d times", job.output["predictions"], len(inputs), len(model_files))
+
+
+def _model_column(model, time_index: int, state_point: dict) -> int | None:
+    """The output column of a model of every time (SE(3)) that predicts ``time_index`` of
+    ``state_point``: the same index at the model's own temperature, else the modelled time at
+    the same t / tau_alpha (transfer, roadmap SI II.G); None for a model of one time."""
+    if not getattr(model, "ALL_TIMES", False):
+        return None
+    from glassdyn.workflow.planning import matching_time_index
+
+    state = model.state_
+    indices = list(state["time_indices"])
+    if np.isclose(float(state["temperature"]), float(state_point["temperature"])):
+        if time_index not in indices:
+            raise ValueError(f"the model was trained on time indices {indices}, not {time_index}")
+        return indices.index(time_index)
+    return matching_time_index(state_point["times"][time_index], state_point["tau_alpha"], state["times"],
+                               state["tau_alpha"])
 
 
 def evaluate_model(job: Job) -> None:

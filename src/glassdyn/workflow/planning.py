@@ -132,7 +132,8 @@ class Layout:
 
     def listed_files(self, system: str, temperature: str, kind: str, first: str, last: str) -> list[str]:
         """The per-structure files a structure list names, in structure order."""
-        pattern = {"labels": self.labels, "structures": self.structure}.get(kind, self.descriptors)
+        pattern = {"labels": self.labels, "structures": self.structure,
+                   "inherent_structures": self.inherent_structure}.get(kind, self.descriptors)
         return [pattern.format(system=system, temperature=temperature, descriptor_set=kind, structure=format_structure(k))
                 for k in range(int(first), int(last) + 1)]
 
@@ -305,6 +306,29 @@ class SystemPlan:
 
         return get_recipe(model).graph
 
+    @functools.cache
+    def all_times(self, model: str) -> bool:
+        """Whether one model of a temperature predicts all its times (SE(3); time index ``all``)."""
+        from glassdyn.models.recipes import get_recipe
+
+        return get_recipe(model).all_times
+
+    @functools.cache
+    def reads_inherent_energies(self, model: str) -> bool:
+        """Whether the model reads the particles' inherent-structure energies (SE(3))."""
+        from glassdyn.models.recipes import get_recipe
+
+        return get_recipe(model).inherent_energies
+
+    def model_time_index(self, model: str, time_index: int) -> str:
+        """The ``{time_index}`` of the model file that predicts ``time_index``: ``all`` for a
+        model of every time (SE(3))."""
+        return "all" if self.all_times(model) else format_time_index(time_index)
+
+    def trained_time_indices(self, temperature: str, model: str, training: str) -> list[int]:
+        """The time indices one model of every time learns: those its predictions use."""
+        return sorted(set(self.model_time_map(temperature, model, training)[2].values()))
+
     def model_particle_types(self, model: str) -> tuple[str, ...]:
         """The ``{particle_type}`` of a model's files: one per modelled type, or ``all`` for a
         graph model (one network predicts every particle)."""
@@ -422,8 +446,9 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
         or continues a chain (the two read different keys).
     model : str, optional
         ``train_model`` and ``train_transferable_model``: the model whose options are read.
-    time_indices : dict, optional
-        ``train_transferable_model``: {temperature: modelled time indices}.
+    time_indices : dict or list, optional
+        ``train_transferable_model``: {temperature: modelled time indices}; ``train_model`` of a
+        model of every time (SE(3)): the time indices it learns.
     pretraining : dict, optional
         ``pretrain_model``: the resolved pretraining (:meth:`SystemPlan.pretraining`).
 
@@ -458,7 +483,10 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
         return {"mixture": system["mixture"]}
     if stage == "train_model":
         # the state point (T, tau_alpha, t) comes with the label files, as the model records it
-        return {"model": {model: _training_options(system, model)}}
+        out = {"model": {model: _training_options(system, model)}}
+        if time_indices is not None:  # a model of every time (SE(3)): the times it learns
+            out["time_indices"] = [int(t) for t in time_indices]
+        return out
     if stage == "pretrain_model":
         return {"model": {model: _training_options(system, model)},
                 "pretraining": pretraining}
