@@ -114,8 +114,9 @@ def get_model_config(wildcards):
     plan = PLANS[wildcards.system]
     time_indices = None
     if plan.all_times(wildcards.model):
-        time_indices = plan.trained_time_indices(wildcards.temperature, wildcards.model, wildcards.training)
-    return plan.stage_config("train_model", wildcards.temperature, model=wildcards.model, time_indices=time_indices)
+        time_indices = plan.trained_time_indices(wildcards.temperature)
+    return plan.stage_config("train_model", wildcards.temperature, model=wildcards.model, time_indices=time_indices,
+                             training=wildcards.training)
 
 
 def get_pretraining_config(wildcards):

@@ -260,6 +260,7 @@ TINY_OPTIONS = {
     "botan": {"n_cycles": 1, "hidden": 8, "epochs": 2, "device": "cpu"},
     "nt-gnn": {"n_cycles": 1, "hidden": 8, "epochs": 2, "device": "cpu"},
     "gnn-dm": {"n_cycles": 1, "hidden": 8, "epochs": 2, "device": "cpu"},
+    "se3": {"n_layers": 1, "channels": 2, "l_max": 1, "epochs": 2, "device": "cpu"},
 }
 
 
@@ -275,6 +276,7 @@ def _graph_samples(n_samples, seed):
         pairs, vectors = graph_edges(positions, box)
         out.append(GraphSample(positions, (rng.random(60) < 0.3).astype(int), box, pairs, vectors,
                                target=rng.random(60), edge_target=rng.normal(size=len(pairs)),
+                               energies=rng.normal(-7.0, 0.5, 60),
                                state={"time": 1.0, "mean_label": 0.5}, label="propensity"))
     return out
 

@@ -53,7 +53,7 @@ class Recipe:
     all_times: bool = False
     inherent_energies: bool = False
     #: options that are not constructor arguments
-    WORKFLOW_OPTIONS = ("descriptor_set", "labels", "pretraining")
+    WORKFLOW_OPTIONS = ("descriptor_set", "labels", "pretraining", "learning_curve_epochs")
 
     @property
     def graph(self) -> bool:

@@ -325,9 +325,11 @@ class SystemPlan:
         model of every time (SE(3))."""
         return "all" if self.all_times(model) else format_time_index(time_index)
 
-    def trained_time_indices(self, temperature: str, model: str, training: str) -> list[int]:
-        """The time indices one model of every time learns: those its predictions use."""
-        return sorted(set(self.model_time_map(temperature, model, training)[2].values()))
+    def trained_time_indices(self, temperature: str) -> list[int]:
+        """The time indices a model of every time (SE(3)) learns at ``temperature``: all the
+        modelled ones, in every training (the SI trains the 10 times at once; a learning curve
+        scores some of them)."""
+        return list(self.time_indices(temperature))
 
     def model_particle_types(self, model: str) -> tuple[str, ...]:
         """The ``{particle_type}`` of a model's files: one per modelled type, or ``all`` for a
@@ -420,17 +422,23 @@ def _equilibration(system: dict, continued: bool) -> dict:
     return out
 
 
-def _training_options(system: dict, model: str) -> dict | None:
+def _training_options(system: dict, model: str, training: str = "all") -> dict | None:
     """A model's options as its training reads them: without ``labels`` (which trainings
-    exist) and ``pretraining`` (its own job, whose output the training reads)."""
+    exist) and ``pretraining`` (its own job, whose output the training reads); a learning-curve
+    training (``n<N_S>``) of a model with ``learning_curve_epochs`` E runs round(E / N_S) epochs
+    (SE(3): N_e(N_S) = 8e4 / N_S, roadmap SI II.F), the other trainings their ``epochs``."""
     options = system["models"].get(model)
     if options is None:
         return None
-    return {k: v for k, v in options.items() if k not in ("labels", "pretraining")}
+    out = {k: v for k, v in options.items() if k not in ("labels", "pretraining", "learning_curve_epochs")}
+    if training.startswith("n") and options.get("learning_curve_epochs"):
+        out["epochs"] = max(1, int(round(options["learning_curve_epochs"] / int(training[1:]))))
+    return out
 
 
 def stage_config(stage: str, system: dict, temperature: str | float | None = None, *, structure=None,
-                 model: str | None = None, time_indices: dict | None = None, pretraining: dict | None = None) -> dict:
+                 model: str | None = None, time_indices: dict | None = None, pretraining: dict | None = None,
+                 training: str = "all") -> dict:
     """What one job of ``stage`` reads from its system's config, for its own state point only.
 
     Parameters
@@ -451,6 +459,8 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
         model of every time (SE(3)): the time indices it learns.
     pretraining : dict, optional
         ``pretrain_model``: the resolved pretraining (:meth:`SystemPlan.pretraining`).
+    training : str, optional
+        ``train_model``: the ``{training}`` (a learning curve may set the epochs).
 
     Returns
     -------
@@ -483,7 +493,7 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
         return {"mixture": system["mixture"]}
     if stage == "train_model":
         # the state point (T, tau_alpha, t) comes with the label files, as the model records it
-        out = {"model": {model: _training_options(system, model)}}
+        out = {"model": {model: _training_options(system, model, training)}}
         if time_indices is not None:  # a model of every time (SE(3)): the times it learns
             out["time_indices"] = [int(t) for t in time_indices]
         return out
