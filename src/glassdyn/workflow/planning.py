@@ -157,6 +157,12 @@ def write_structure_list(path, files) -> None:
     os.replace(tmp, path)
 
 
+def list_structures(job) -> None:
+    """Stage of rule list_structures: the list of the job's input files."""
+    files = job.input["files"]
+    write_structure_list(job.output["structure_list"], [files] if isinstance(files, str) else files)
+
+
 def read_structure_lists(paths) -> list[str]:
     """The per-structure files named by structure lists, concatenated in order."""
     from pathlib import Path

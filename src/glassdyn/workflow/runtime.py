@@ -35,6 +35,7 @@ STAGES = {
     "summarize_dynamics": "glassdyn.workflow.labels:summarize_dynamics",
     "compute_cage_state": "glassdyn.workflow.descriptors:compute_cage_state",
     "compute_descriptors": "glassdyn.workflow.descriptors:compute_descriptors",
+    "list_structures": "glassdyn.workflow.planning:list_structures",
     "pretrain_model": "glassdyn.workflow.models:pretrain_model",
     "train_model": "glassdyn.workflow.models:train_model",
     "train_transferable_model": "glassdyn.workflow.models:train_transferable_model",
