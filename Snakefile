@@ -11,6 +11,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+report: "report/workflow.rst"
+
+
 if not workflow.overwrite_configfiles:
 
     configfile: "config/config.yaml"
@@ -24,6 +27,7 @@ include: "rules/import.smk"
 include: "rules/labels.smk"
 include: "rules/descriptors.smk"
 include: "rules/models.smk"
+include: "rules/figures.smk"
 
 
 rule all:

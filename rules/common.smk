@@ -8,7 +8,7 @@ import re
 import sys
 
 from glassdyn.config import ConfigError, validate_config
-from glassdyn.workflow import planning
+from glassdyn.workflow import planning, reporting
 
 try:
     # Imports the config's plug-in modules, then checks every key against the registries.
@@ -38,6 +38,10 @@ wildcard_constraints:
     kind="|".join(["labels", "structures", "inherent_structures", *(re.escape(n) for n in DESCRIPTOR_SETS)]),
     first="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
     last="[0-9]{%d}" % planning.STRUCTURE_DIGITS,
+    paper="|".join(re.escape(p) for p in reporting.PAPERS),
+    score_figure="|".join(f.name for f in reporting.FIGURES if f.family == "scores"),
+    state_figure="|".join(f.name for f in reporting.FIGURES if f.family == "state_point"),
+    dynamics_figure="|".join(f.name for f in reporting.FIGURES if f.family == "dynamics"),
 
 
 STRUCTURE = LAYOUT.structure
@@ -57,6 +61,9 @@ EVALUATION = LAYOUT.evaluation
 MODEL_COMPARISON = LAYOUT.model_comparison
 STRUCTURE_LIST = LAYOUT.structure_list
 STAGE_SCRIPT = "../scripts/run_stage.py"
+SCORE_FIGURE = f"{RESULTS}/figures/{{paper}}/{{score_figure}}"
+STATE_POINT_FIGURE = f"{RESULTS}/figures/{{paper}}/{{state_figure}}_{{system}}"
+DYNAMICS_FIGURE = f"{RESULTS}/figures/{{paper}}/{{dynamics_figure}}_{{system}}"
 # Memory and scratch disk of a job (MB), constants: Snakemake evaluates callable resources (and
 # its default ones, which size every input file) for each of the tens of thousands of jobs of
 # a paper preset while planning, a quarter of the time of a dry run.
@@ -238,6 +245,32 @@ def get_test_inputs(wildcards):
 
 def get_test_labels(wildcards):
     return LAYOUT.structure_list_for(wildcards.system, wildcards.temperature, "labels", get_test_structures(wildcards))
+
+
+def get_figure_params(wildcards):
+    """params function: what a figure's job reads (glassdyn.workflow.reporting.figure_params)."""
+    name = wildcards.get("score_figure") or wildcards.get("state_figure") or wildcards.get("dynamics_figure")
+    return reporting.figure_params(PLANS, wildcards.paper, name, wildcards.get("system"))
+
+
+def get_state_point_figure_data(wildcards):
+    """Labels and predictions of the test structures of a state-point figure (and the
+    baseline descriptors, whose inherent-structure energy the snapshots show)."""
+    plan = PLANS[wildcards.system]
+    spec = get_figure_params(wildcards)
+    temperature, label = spec["temperature"], spec["label"]
+    test = [planning.format_structure(k) for k in plan.split(temperature)["test"]]
+    ids = dict(system=wildcards.system, temperature=temperature)
+    out = {"labels": [LABELS.format(structure=k, **ids) for k in test],
+           "predictions": [PREDICTIONS.format(training="all", model=m, label=label, **ids) for m in spec["models"]]}
+    if "baselines" in plan.system["descriptors"]["sets"] and spec["function"] in ("snapshot", "cross_correlations"):
+        out["descriptors"] = [DESCRIPTORS.format(descriptor_set="baselines", structure=k, **ids) for k in test]
+    return out
+
+
+def get_dynamics_figure_data(wildcards):
+    plan = PLANS[wildcards.system]
+    return [DYNAMICS.format(system=wildcards.system, temperature=t) for t in sorted(plan.temperatures, key=float)]
 
 
 def get_comparison_dynamics():

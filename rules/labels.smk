@@ -25,7 +25,8 @@ rule summarize_dynamics:
         labels=get_state_point_labels,
     output:
         dynamics=DYNAMICS,
-        table=DYNAMICS_TABLE,
+        table=report(DYNAMICS_TABLE, caption="../report/dynamics_table.rst", category="Tables",
+                     subcategory="Dynamics", labels={"system": "{system}", "temperature": "{temperature}"}),
     log:
         main=state_point_log_path("summarize_dynamics"),
     params:

@@ -119,7 +119,8 @@ rule compare_models:
         evaluations=planning.evaluation_targets(PLANS, LAYOUT),
         dynamics=[f for _, _, f in get_comparison_dynamics()],
     output:
-        table=MODEL_COMPARISON,
+        table=report(MODEL_COMPARISON, caption="../report/model_comparison.rst", category="Tables",
+                     subcategory="Models", labels={"table": "model comparison"}),
     log:
         main="logs/compare_models.log",
     params:

@@ -551,7 +551,9 @@ def all_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
     evaluations = evaluation_targets(plans, layout)
     if evaluations:
         targets += evaluations + [layout.model_comparison]
-    return targets
+    from glassdyn.workflow.reporting import figure_targets
+
+    return targets + figure_targets(plans, layout.results)
 
 
 def plan_summary(plans: dict[str, SystemPlan]) -> str:

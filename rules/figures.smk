@@ -1,0 +1,65 @@
+# Figures of the papers: one rule per family (what a figure reads), each writing the figure as a
+# vector PDF, a 150 dpi PNG (in the report) and the plotted data as a table beside them.
+# Which figures a config draws, and what each reads: glassdyn.workflow.reporting.
+
+
+rule plot_scores:
+    # Scores against time, training-set size, temperature: the comparison table.
+    input:
+        table=MODEL_COMPARISON,
+    output:
+        pdf=f"{SCORE_FIGURE}.pdf",
+        png=report(f"{SCORE_FIGURE}.png", caption="../report/scores.rst", category="Figures",
+                   subcategory="{paper}", labels={"figure": "{score_figure}", "system": "all"}),
+        tsv=f"{SCORE_FIGURE}.tsv",
+    log:
+        main="logs/figures/{paper}/{score_figure}.log",
+    params:
+        figure=get_figure_params,
+    localrule: True
+    threads: 1
+    resources:
+        **JOB_RESOURCES,
+    script:
+        STAGE_SCRIPT
+
+
+rule plot_state_point:
+    # Distributions, histograms, snapshots, cross-correlations, chi_4: the labels and
+    # predictions of a system's test structures at its lowest temperature.
+    input:
+        unpack(get_state_point_figure_data),
+    output:
+        pdf=f"{STATE_POINT_FIGURE}.pdf",
+        png=report(f"{STATE_POINT_FIGURE}.png", caption="../report/state_point.rst", category="Figures",
+                   subcategory="{paper}", labels={"figure": "{state_figure}", "system": "{system}"}),
+        tsv=f"{STATE_POINT_FIGURE}.tsv",
+    log:
+        main="logs/figures/{paper}/{state_figure}_{system}.log",
+    params:
+        figure=get_figure_params,
+    threads: 1
+    resources:
+        **JOB_RESOURCES,
+    script:
+        STAGE_SCRIPT
+
+
+rule plot_dynamics:
+    # F_s(q, t) and relaxation times: the dynamics summaries of every temperature of a system.
+    input:
+        dynamics=get_dynamics_figure_data,
+    output:
+        pdf=f"{DYNAMICS_FIGURE}.pdf",
+        png=report(f"{DYNAMICS_FIGURE}.png", caption="../report/dynamics.rst", category="Figures",
+                   subcategory="{paper}", labels={"figure": "{dynamics_figure}", "system": "{system}"}),
+        tsv=f"{DYNAMICS_FIGURE}.tsv",
+    log:
+        main="logs/figures/{paper}/{dynamics_figure}_{system}.log",
+    params:
+        figure=get_figure_params,
+    threads: 1
+    resources:
+        **JOB_RESOURCES,
+    script:
+        STAGE_SCRIPT

@@ -1,0 +1,159 @@
+"""Stages of the figure rules: read the workflow's files, hand arrays and tables to
+:mod:`glassdyn.plots`, write ``.pdf``, ``.png`` and ``.tsv``.
+
+What each figure draws, and from which state point and times, is decided by planning
+(:mod:`glassdyn.workflow.reporting`) and arrives in ``params.figure``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("glassdyn")
+# matplotlib's font subsetting logs every glyph table at INFO: keep the job logs readable
+for _name in ("fontTools", "matplotlib"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+def _save(job, plot) -> None:
+    from glassdyn.plots import save_plot
+
+    plot.notes += list(job.params["figure"].get("notes", []))
+    save_plot(plot, pdf=job.output["pdf"], png=job.output["png"], tsv=job.output["tsv"])
+    for note in plot.notes:
+        log.info("%s: %s", Path(job.output["pdf"]).stem, note)
+    log.info("wrote %s (%d data rows)", job.output["pdf"], len(plot.data))
+
+
+def _files(job, key) -> list[str]:
+    files = job.input.get(key, [])
+    return [files] if isinstance(files, str) else list(files)
+
+
+def plot_scores(job) -> None:
+    """A figure of the comparison table."""
+    import glassdyn.plots as plots
+    from glassdyn.plots import read_rows
+
+    spec = job.params["figure"]
+    rows = read_rows(job.input["table"])
+    _save(job, getattr(plots, spec["function"])(rows, **spec["options"]))
+
+
+# -- state-point figures ------------------------------------------------------------------------
+def _structure_index(path) -> int:
+    return int(Path(path).stem)
+
+
+def read_state_point(job):
+    """(labels, {model: predictions}, descriptors) of the job's test structures, aligned by structure."""
+    from glassdyn.io import load
+
+    labels = [load(f, "labels") for f in _files(job, "labels")]
+    order = [_structure_index(f) for f in _files(job, "labels")]
+    predictions = {}
+    for model, path in zip(job.params["figure"]["models"], _files(job, "predictions")):
+        p = load(path, "predictions")
+        rows = {int(s): k for k, s in enumerate(p.structures)}
+        missing = [s for s in order if s not in rows]
+        if missing:
+            raise ValueError(f"{path}: no predictions of structures {missing}")
+        predictions[model] = p.values[[rows[s] for s in order]]  # (S, n_t, N)
+    descriptors = [load(f, "descriptors") for f in _files(job, "descriptors")]
+    return labels, predictions, descriptors
+
+
+def plot_state_point(job) -> None:
+    """A figure of the labels and predictions of one state point's test structures."""
+    import glassdyn.plots as plots
+    from glassdyn.analysis.heterogeneity import chi4_from_means
+
+    spec = job.params["figure"]
+    labels, predictions, descriptors = read_state_point(job)
+    label, particle_type, indices = spec["label"], int(spec["particle_type"]), list(spec["time_indices"])
+    md = np.stack([getattr(lab, label) for lab in labels])  # (S, n_t, N)
+    types = np.stack([lab.types for lab in labels])
+    mine = types == particle_type
+    times = labels[0].times
+    t = indices[0]
+    function = spec["function"]
+
+    def pooled(values, time_index):
+        return values[:, time_index][mine]
+
+    if function in ("label_distribution", "prediction_histograms"):
+        plot = getattr(plots, function)(pooled(md, t), {m: pooled(v, t) for m, v in predictions.items()}, label=label)
+    elif function == "cross_correlations":
+        values = {"MD": pooled(md, t), **{m: pooled(v, t) for m, v in predictions.items()}}
+        for d in descriptors[:1]:
+            stacked = np.stack([x.values for x in descriptors])  # (S, N, M)
+            values.update({str(name): stacked[:, :, k][mine] for k, name in enumerate(d.names)})
+        plot = plots.cross_correlations(values)
+    elif function == "snapshot":
+        first = labels[0]
+        fields = {"MD": md[0, t], **{m: v[0, t] for m, v in predictions.items()}}
+        own = []
+        if descriptors and "epot_inh_L5" in set(descriptors[0].names):
+            fields["epot_inh_L5"] = descriptors[0].column("epot_inh_L5")
+            own.append("epot_inh_L5")
+        plot = plots.snapshot(first.positions, first.types, first.box, fields, particle_types=(particle_type,),
+                              own_scale=tuple(own), label=plots.base.LABEL_SYMBOLS.get(label, label))
+    elif function == "label_distributions_over_time":
+        plot = plots.label_distributions_over_time(
+            {float(times[k]): pooled(md, k) for k in indices},
+            {m: {float(times[k]): pooled(v, k) for k in indices} for m, v in predictions.items()}, label=label)
+    elif function == "chi4_vs_time":
+        # chi_4 over the test structures, of the particles of one type: MD and each model's
+        # predictions on the same structures (GlassMLP PRL Fig. 3b: chi_4 of predictions).
+        # (swap Monte Carlo gives each structure its own types: means per structure)
+        def chi4_curve(values):
+            means = np.array([[values[s, k][mine[s]].mean() for s in range(len(values))] for k in indices])
+            return chi4_from_means(means.T, mine.sum(axis=1).mean())
+
+        curves = {"MD": (times[indices], chi4_curve(md))}
+        curves.update({m: (times[indices], chi4_curve(v)) for m, v in predictions.items()})
+        symbol = plots.base.LABEL_SYMBOLS.get(label, label)
+        plot = plots.chi4_vs_time(curves, ylabel=rf"$\chi_4(t)$ of {symbol}, type {particle_type}")
+    else:
+        raise KeyError(f"no state-point figure function {function!r}")
+    plot.notes.append(f"T = {spec['temperature']}, t = {', '.join(f'{times[k]:g}' for k in indices)}, "
+                      f"{len(labels)} test structures, type {particle_type}.")
+    _save(job, plot)
+
+
+# -- averaged dynamics --------------------------------------------------------------------------
+def plot_dynamics(job) -> None:
+    """A figure of the ``dynamics.h5`` summaries of every temperature of a system."""
+    import glassdyn.plots as plots
+    from glassdyn.io import load
+
+    spec = job.params["figure"]
+    summaries = dict(zip(spec["temperatures"], (load(f, "dynamics") for f in _files(job, "dynamics"))))
+    first = next(iter(summaries.values()))
+    if first.wavenumbers is None:
+        from glassdyn.plots.base import empty_plot
+
+        _save(job, empty_plot("the labels hold no F_s(q, t)"))
+        return
+    q = int(np.argmin(np.abs(first.wavenumbers - 2 * np.pi)))  # BOTAN: k = 2 pi / sigma_AA
+    if spec["function"] == "self_scattering":
+        curves = {T: (s.times, s.self_intermediate_scattering[:, 0, q]) for T, s in summaries.items()}
+        plot = plots.self_scattering(curves, wavenumber=float(first.wavenumbers[q]), particle_type=0)
+    elif spec["function"] == "relaxation_times":
+        temperatures = [float(T) for T in summaries]
+
+        def column(values):
+            return [np.nan if v is None else float(np.asarray(v).ravel()[0]) for v in values]
+
+        plot = plots.relaxation_times(temperatures, {
+            r"$\tau_\alpha^{\rm ISF}$ ($F_s = 1/e$)": column(s.tau_alpha[0, q] if s.tau_alpha is not None else None
+                                                          for s in summaries.values()),
+            r"$\tau_\alpha^{\rm BB}$ ($\langle C_B \rangle = 1/2$)": column(
+                s.tau_alpha_bond_breaking[0] if s.tau_alpha_bond_breaking is not None else None for s in summaries.values()),
+        })
+    else:
+        raise KeyError(f"no dynamics figure function {spec['function']!r}")
+    _save(job, plot)

@@ -1,0 +1,221 @@
+"""Which figures of the papers a config can draw, and what each figure's job reads.
+
+Pure functions of the validated config (no matplotlib, no torch): the rules of
+``rules/figures.smk`` take their targets and params from here. Three families, by what a
+figure reads:
+
+- ``scores``: the comparison table (``results/model_comparison.tsv``), one file per figure,
+  ``results/figures/<paper>/<figure>.{pdf,png,tsv}``, a panel per system and temperature;
+- ``state_point``: the labels and predictions of a system's test structures at its lowest
+  temperature (the papers show their lowest), at the modelled time nearest tau_alpha (or every
+  modelled time), ``results/figures/<paper>/<figure>_<system>.{pdf,png,tsv}``;
+- ``dynamics``: the ``dynamics.h5`` summaries of every temperature of a system, same naming.
+
+A figure is requested by the default target only when the config computes what it draws (a
+learning curve needs ``studies.learning_curve``, BOTAN Fig. 8 BOTAN or NT-GNN, ...); what the
+config lacks of a figure (a model the paper shows) is named in the figure's ``notes``, which
+the report's caption prints.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+#: the report's name of each paper (``results/figures/<paper>/``)
+PAPERS = {
+    "roadmap": "Roadmap on machine learning glassy dynamics (and its SI)",
+    "glassmlp-prl": "Jung, Biroli, Berthier, PRL 130, 238202 (2023): GlassMLP",
+    "tglassmlp-prb": "Jung, Biroli, Berthier, PRB 109, 064205 (2024): tGlassMLP",
+    "botan-jcp": "Shiba, Hanai, Suzumura, Iwashita, JCP 158, 084503 (2023): BOTAN",
+}
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure of a paper.
+
+    family : ``scores``, ``state_point`` or ``dynamics`` (what it reads)
+    function : the figure function in :mod:`glassdyn.plots`
+    options : keyword arguments of the function
+    models : the models the paper shows (empty: every trained model)
+    label : the label it shows (None: the system's first)
+    times : ``tau_alpha`` (the modelled time nearest tau_alpha) or ``all`` (state-point figures)
+    needs : what the config must compute for the figure to be drawn (see :func:`_has`)
+    """
+
+    paper: str
+    name: str
+    family: str
+    function: str
+    options: dict = field(default_factory=dict)
+    models: tuple = ()
+    label: str | None = None
+    times: str = "tau_alpha"
+    needs: str = "models"
+
+
+FIGURES = (
+    # -- the comparison table ----------------------------------------------------------------
+    FigureSpec("roadmap", "main_fig3_pearson_vs_time", "scores", "score_vs_time",
+               {"metric": "pearson", "label": "propensity"}, needs="propensity"),
+    FigureSpec("roadmap", "si_fig1_r2_vs_time", "scores", "score_vs_time",
+               {"metric": "r2", "label": "propensity", "ceiling": False}, needs="propensity"),
+    FigureSpec("roadmap", "si_fig6_learning_curve", "scores", "learning_curve", {"metric": "pearson"},
+               needs="learning_curve"),
+    FigureSpec("roadmap", "si_fig7_transferability", "scores", "transferability", {"metric": "pearson"},
+               needs="transfer"),
+    FigureSpec("roadmap", "si_fig8_bond_breaking_vs_time", "scores", "score_vs_time",
+               {"metric": "pearson", "label": "bond_breaking"}, needs="bond_breaking"),
+    FigureSpec("glassmlp-prl", "fig2a_pearson_vs_time_by_temperature", "scores", "score_vs_time_by_temperature",
+               {"model": "glassmlp", "metric": "pearson"}, models=("glassmlp",), needs="glassmlp"),
+    FigureSpec("glassmlp-prl", "fig5a_pearson_vs_time", "scores", "score_vs_time",
+               {"metric": "pearson", "label": "propensity"}, models=("glassmlp",), needs="glassmlp"),
+    FigureSpec("glassmlp-prl", "sm2a_pearson_glassmlp_mlp_ridge", "scores", "score_vs_time", {"metric": "pearson"},
+               models=("glassmlp", "glassmlp-l1", "cage-ridge"), needs="glassmlp"),
+    FigureSpec("tglassmlp-prb", "fig2_pearson_vs_time", "scores", "score_vs_time", {"metric": "pearson"},
+               models=("glassmlp", "tglassmlp"), needs="tglassmlp"),
+    FigureSpec("botan-jcp", "fig8_pearson_vs_time", "scores", "score_vs_time",
+               {"metric": "pearson", "label": "propensity"}, models=("botan", "nt-gnn"), needs="botan"),
+    # -- labels and predictions of one state point --------------------------------------------
+    FigureSpec("roadmap", "si_fig2_distribution", "state_point", "label_distribution"),
+    FigureSpec("roadmap", "si_fig3_prediction_histograms", "state_point", "prediction_histograms"),
+    FigureSpec("roadmap", "si_fig4_snapshots", "state_point", "snapshot"),
+    FigureSpec("roadmap", "si_fig5_cross_correlations", "state_point", "cross_correlations"),
+    FigureSpec("glassmlp-prl", "fig2b_distributions_over_time", "state_point", "label_distributions_over_time",
+               models=("glassmlp", "cage-ridge"), times="all", needs="glassmlp"),
+    FigureSpec("glassmlp-prl", "fig3b_chi4", "state_point", "chi4_vs_time", models=("glassmlp",), times="all",
+               needs="glassmlp"),
+    # -- averaged dynamics ---------------------------------------------------------------------
+    FigureSpec("botan-jcp", "fig2_self_scattering", "dynamics", "self_scattering", needs="simulated"),
+    FigureSpec("glassmlp-prl", "sm1_relaxation_times", "dynamics", "relaxation_times", needs="temperatures"),
+)
+FIGURES_BY_NAME = {(f.paper, f.name): f for f in FIGURES}
+
+
+def family_names(family: str) -> list[str]:
+    """``<paper>/<figure>`` of every figure of a family (the rules' wildcard constraints)."""
+    return [f"{f.paper}/{f.name}" for f in FIGURES if f.family == family]
+
+
+def figure_spec(paper: str, name: str) -> FigureSpec:
+    try:
+        return FIGURES_BY_NAME[(paper, name)]
+    except KeyError:
+        raise KeyError(f"no figure {paper}/{name}; known: {sorted(family_names('scores') + family_names('state_point') + family_names('dynamics'))}") from None
+
+
+# -- what a config computes ---------------------------------------------------------------------
+def _trained(plan) -> set[str]:
+    return set(plan.model_names()) if plan.system["models"]["train"] else set()
+
+
+def _has(plan, needs: str, label: str | None = None) -> bool:
+    """Whether system ``plan`` computes what a figure ``needs``."""
+    trained = _trained(plan)
+    studies = plan.system["models"].get("studies", {})
+    labels = set(plan.system["models"]["labels"])
+    if needs == "simulated":
+        return plan.source_format is None
+    if needs == "temperatures":  # a function of T: two or more temperatures
+        return plan.source_format is None and len(plan.temperatures) > 1
+    if needs == "models":
+        return bool(trained)
+    if needs in ("propensity", "bond_breaking"):
+        return bool(trained) and any(needs in plan.model_labels(m) for m in trained)
+    if needs == "learning_curve":
+        return "learning_curve" in studies and bool(trained)
+    if needs == "transfer":
+        return "transfer" in studies and len(plan.temperatures) > 1
+    if needs == "botan":
+        return bool(trained & {"botan", "nt-gnn"})
+    if needs in trained:
+        return label is None or label in labels
+    return False
+
+
+def system_label(plan) -> str:
+    """The label a system's state-point figures show: its first modelled label."""
+    return plan.system["models"]["labels"][0]
+
+
+def lowest_temperature(plan) -> str:
+    return min(plan.temperatures, key=float)
+
+
+def nearest_tau_alpha_index(plan, temperature: str) -> int:
+    """The modelled time index nearest tau_alpha (in log t)."""
+    tau = plan.state_point(temperature)["tau_alpha"]
+    times = plan.times(temperature)
+    indices = [t for t in plan.time_indices(temperature) if t < len(times)]
+    return min(indices, key=lambda t: abs(math.log(times[t] / tau)))
+
+
+def state_point_models(plan, spec: FigureSpec, temperature: str, label: str) -> list[str]:
+    """The ``all``-trained models of a state-point figure that predict ``label``, in the
+    paper's order (``spec.models``; all trained ones when empty)."""
+    # the baselines' predictions are their descriptors, which the figures draw as descriptors
+    trained = ([m for m in plan.model_names() if label in plan.model_labels(m) and not m.startswith("baseline-")]
+               if plan.system["models"]["train"] else [])
+    if spec.models:
+        return [m for m in spec.models if m in trained]
+    return trained
+
+
+def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
+    """(figure, system or None) of every figure the config draws: score figures once, the
+    others once per system that computes what they read."""
+    out = []
+    for spec in FIGURES:
+        if spec.family == "scores":
+            label = spec.options.get("label")
+            if any(_has(plan, spec.needs, label) for plan in plans.values()):
+                out.append((spec, None))
+        else:
+            out += [(spec, name) for name, plan in plans.items() if _has(plan, spec.needs) and
+                    (spec.family == "dynamics" or state_point_models(plan, spec, lowest_temperature(plan), system_label(plan)))]
+    return out
+
+
+def figure_stem(results: str, spec: FigureSpec, system: str | None = None) -> str:
+    """``<results>/figures/<paper>/<figure>[_<system>]`` (add ``.pdf``, ``.png``, ``.tsv``)."""
+    return f"{results}/figures/{spec.paper}/{spec.name}" + ("" if system is None else f"_{system}")
+
+
+def figure_targets(plans, results: str) -> list[str]:
+    """PDF, PNG and data table of every requested figure."""
+    return [f"{figure_stem(results, spec, system)}.{ext}" for spec, system in requested_figures(plans)
+            for ext in ("pdf", "png", "tsv")]
+
+
+def figure_notes(plans, spec: FigureSpec, system: str | None = None) -> list[str]:
+    """What the config lacks of the paper's figure (for the caption)."""
+    trained = set().union(*(_trained(p) for p in plans.values())) if system is None else _trained(plans[system])
+    missing = [m for m in spec.models if m not in trained]
+    return [f"Not in this config, left out: {', '.join(missing)}."] if missing else []
+
+
+def figure_params(plans, paper: str, name: str, system: str | None = None) -> dict:
+    """What one figure's job reads: the function and its options, and for state-point
+    figures the state point, label, particle type, time indices and models."""
+    spec = figure_spec(paper, name)
+    out = {"function": spec.function, "options": dict(spec.options), "notes": figure_notes(plans, spec, system)}
+    if spec.family == "scores":
+        if spec.models and spec.function in ("score_vs_time", "learning_curve"):
+            out["options"]["models"] = list(spec.models)
+        if spec.function == "transferability":
+            models = [m for p in plans.values() for m in p.system["models"].get("studies", {}).get("transfer", {}).get("models", [])]
+            out["options"]["model"] = models[0] if models else "glassmlp"
+        return out
+    plan = plans[system]
+    if spec.family == "dynamics":
+        out["temperatures"] = sorted(plan.temperatures, key=float)
+        return out
+    temperature = lowest_temperature(plan)
+    label = spec.label or system_label(plan)
+    indices = (list(plan.time_indices(temperature)) if spec.times == "all"
+               else [nearest_tau_alpha_index(plan, temperature)])
+    out.update({"temperature": temperature, "label": label, "time_indices": indices,
+                "particle_type": int(plan.system["models"]["particle_types"][0]),
+                "models": state_point_models(plan, spec, temperature, label)})
+    return out
