@@ -16,6 +16,7 @@ from glassdyn.io.data import read_provenance
 from glassdyn.models import load_model
 from glassdyn.systems import get_mixture
 from glassdyn.models.evaluation import read_table
+from glassdyn.plots import read_rows
 from glassdyn.workflow import derive_seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +100,7 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     assert inh.metadata["max_force"] < 1e-8
     assert list(work.rglob("*.checkpoint")) == []  # removed once the outputs exist
     labels = load(base / "labels/00001.h5", "labels")
+    labels_test = load(base / "labels/00002.h5", "labels")
     assert labels.propensity.shape == (2, 200) and labels.bond_breaking.shape == (2, 200)
     np.testing.assert_allclose(labels.propensity, np.linalg.norm(ens.positions - ens.initial_positions, axis=-1).mean(0))
     summary = load(base / "dynamics.h5", "dynamics")
@@ -157,12 +159,31 @@ def test_tiny_workflow_runs_and_is_reproducible(tmp_path):
     assert np.isnan(se3_predictions.values[0, 0]).all() and np.isfinite(se3_predictions.values[0, 1]).all()
     assert {r["metric"] for r in table if r["model"] == "se3"} == {"pearson", "spearman", "r2"}
 
-    # Same seed: byte-identical files. Another seed: different structures.
+    # Figures: drawn from the table they plot; the report holds them.
+    figures = work / "results/figures"
+    fig3 = read_rows(figures / "roadmap/main_fig3_pearson_vs_time.tsv")
+    glassmlp = [r for r in table if r["model"] == "glassmlp" and r["metric"] == "pearson" and r["particle_type"] == "0"]
+    assert [float(r["mean"]) for r in fig3 if r["model"] == "glassmlp"] == pytest.approx([float(r["mean"]) for r in glassmlp])
+    assert {r["model"] for r in fig3} >= {"glassmlp", "se3", "botan", "noise_ceiling"}
+    snapshots = read_rows(figures / "roadmap/si_fig4_snapshots_tiny.tsv")
+    md = [r for r in snapshots if r["panel"] == "MD"]
+    assert md and all(float(r["value"]) == pytest.approx(labels_test.propensity[1, int(r["particle"])]) for r in md)
+    assert (figures / "botan-jcp/fig2_self_scattering_tiny.png").stat().st_size > 1000
+    assert not (figures / "roadmap/si_fig6_learning_curve.png").exists()  # no learning-curve study
+    run = _snakemake(work, "--report", "report.html")
+    assert run.returncode == 0, run.stderr[-3000:]
+    html = (work / "report.html").read_text(errors="replace")
+    for name in ("main_fig3_pearson_vs_time.png", "si_fig2_distribution_tiny.png", "model_comparison.tsv", "dynamics.tsv"):
+        assert name in html, name
+
+    # Same seed: byte-identical files (figures included). Another seed: different structures.
     first = load(base / "equilibrated/00000.h5", "structure").positions
-    digest = {p.relative_to(work): hashlib.sha256(p.read_bytes()).hexdigest() for p in (work / "results/tiny").rglob("*.h5")}
+    outputs = [*(work / "results/tiny").rglob("*.h5"), *figures.rglob("*.*")]
+    digest = {p.relative_to(work): hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
     shutil.rmtree(work / "results")
     assert _snakemake(work).returncode == 0
-    again = {p.relative_to(work): hashlib.sha256(p.read_bytes()).hexdigest() for p in (work / "results/tiny").rglob("*.h5")}
+    outputs = [*(work / "results/tiny").rglob("*.h5"), *figures.rglob("*.*")]
+    again = {p.relative_to(work): hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
     assert again == digest
     shutil.rmtree(work / "results")
     # (only the first structure: the seed reaches every stage through derive_seed, tested above)
