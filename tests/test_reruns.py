@@ -75,10 +75,38 @@ def scoring(names=tuple(MODELS), temperature=T):
     return jobs
 
 
+# -- figures: those of the table redraw whenever it changes; those of the test structures of the
+# lowest temperature when their labels, predictions or baseline descriptors change; those of
+# the dynamics when a summary changes
+SCORE_FIGURES = {("plot_scores", f"results/figures/{name}.pdf") for name in (
+    "roadmap/main_fig3_pearson_vs_time", "roadmap/si_fig1_r2_vs_time", "glassmlp-prl/fig2a_pearson_vs_time_by_temperature",
+    "glassmlp-prl/fig5a_pearson_vs_time", "glassmlp-prl/sm2a_pearson_glassmlp_mlp_ridge", "botan-jcp/fig8_pearson_vs_time")}
+#: state-point figure -> the models it shows
+STATE_FIGURES = {"roadmap/si_fig2_distribution": {"glassmlp", "cage-ridge", "botan"},
+                 "roadmap/si_fig3_prediction_histograms": {"glassmlp", "cage-ridge", "botan"},
+                 "roadmap/si_fig4_snapshots": {"glassmlp", "cage-ridge", "botan"},
+                 "roadmap/si_fig5_cross_correlations": {"glassmlp", "cage-ridge", "botan"},
+                 "glassmlp-prl/fig2b_distributions_over_time": {"glassmlp", "cage-ridge"},
+                 "glassmlp-prl/fig3b_chi4": {"glassmlp"}}
+
+
+def state_figures(changed_models=None):
+    """State-point figures showing one of ``changed_models`` (None: all of them)."""
+    return {("plot_state_point", f"results/figures/{name}_tiny.pdf") for name, shown in STATE_FIGURES.items()
+            if changed_models is None or shown & set(changed_models)}
+
+
+def dynamics_figures(names=("botan-jcp/fig2_self_scattering",)):
+    return {("plot_dynamics", f"results/figures/{name}_tiny.pdf") for name in names}
+
+
+ALL_FIGURES = SCORE_FIGURES | state_figures() | dynamics_figures()
+
+
 def everything_after_labels(temperature=T):
-    """Labels changed: every model reruns, BOTAN's pretraining (at T = 1) too."""
+    """Labels changed: every model reruns, BOTAN's pretraining (at T = 1) too, every figure."""
     jobs = summary(temperature) | models(temperature=temperature) | scoring(temperature=temperature)
-    return jobs | (PRETRAINING if temperature == T else set())
+    return jobs | (PRETRAINING if temperature == T else set()) | ALL_FIGURES
 
 
 def whole_state_point(temperature):
@@ -105,7 +133,9 @@ def edit(path, value):
 EDITS = {
     "add a state point": (
         edit("state_points", lambda sps: sps + [{"temperature": 0.9, "tau_alpha": 1.5, "times": [0.04, 0.4]}]),
-        whole_state_point("0.9")),
+        # T = 0.9 is the new lowest: the state-point figures move there; with two temperatures
+        # the relaxation times are drawn
+        whole_state_point("0.9") | dynamics_figures(["glassmlp-prl/sm1_relaxation_times"])),
     "more replicas": (
         edit("isoconfigurational.n_replicas", 3),
         per_structure("run_isoconfigurational") | per_structure("compute_labels") | structure_lists(["labels"])
@@ -116,31 +146,32 @@ EDITS = {
         | everything_after_labels()),
     "a new time index": (
         edit("models.time_indices", [0, 1]),
-        models(time_indices=(0,)) | scoring()),
+        models(time_indices=(0,)) | scoring() | SCORE_FIGURES | state_figures()),
     "a new model": (
         edit("models.train", lambda names: names + ["baseline-density_L5"]),
-        models(["baseline-density_L5"]) | scoring(["baseline-density_L5"])),
+        models(["baseline-density_L5"]) | scoring(["baseline-density_L5"]) | SCORE_FIGURES),
     "a new descriptor set": (
         edit("descriptors.sets", lambda sets: sets + ["roadmap"]),
         per_structure("compute_descriptors", sets=["roadmap"])),
     "a changed model hyperparameter": (
         edit("models.glassmlp.n_networks", 1),
-        models(["glassmlp"]) | scoring(["glassmlp"])),
+        models(["glassmlp"]) | scoring(["glassmlp"]) | SCORE_FIGURES | state_figures(["glassmlp"])),
     "a changed cage-state sweep count": (
         edit("descriptors.cage_state.sampling_sweeps", 50),
         per_structure("compute_cage_state") | per_structure("compute_descriptors", sets=["cage"])
-        | structure_lists(["cage"]) | models(["cage-ridge"]) | scoring(["cage-ridge"])),
+        | structure_lists(["cage"]) | models(["cage-ridge"]) | scoring(["cage-ridge"]) | SCORE_FIGURES
+        | state_figures(["cage-ridge"])),
     "a changed label cutoff": (
         edit("labels.bond_breaking_cutoffs", [1.4, 1.9]),
         per_structure("compute_labels") | structure_lists(["labels"]) | everything_after_labels()),
     "a changed split": (
         edit("split", {"train": 1, "test": 1}),
-        models() | scoring() | PRETRAINING),
+        models() | scoring() | PRETRAINING | SCORE_FIGURES | state_figures()),
     "a changed inherent-structure tolerance": (
         edit("inherent_structure", {"force_tolerance": 1.0e-9}),
         per_structure("quench_inherent_structure") | per_structure("compute_descriptors", sets=["glassmlp-prl", "baselines"])
         | structure_lists(["glassmlp-prl", "baselines"]) | models(["glassmlp", "baseline-epot_inh_L5"])
-        | scoring(["glassmlp", "baseline-epot_inh_L5"])),
+        | scoring(["glassmlp", "baseline-epot_inh_L5"]) | SCORE_FIGURES | state_figures()),
     "a changed sampling interval of the chain": (
         # structure 0 starts the chain; 1 and 2 continue it (and so does everything built on them)
         edit("equilibration.sample_interval_tau_alpha", 1.5),
