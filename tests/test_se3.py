@@ -198,7 +198,7 @@ sys.path.insert(0, {tests!r})
 from test_se3 import _sample
 from glassdyn.models import SE3GNN, save_model
 samples = [_sample(n=130, seed=s) for s in range(2)]
-model = SE3GNN(n_layers=2, channels=4, epochs=12, batch_size=1, device="cpu", seed=2)
+model = SE3GNN(n_layers=2, channels=4, epochs=8, batch_size=1, device="cpu", seed=2)
 model.checkpoint_path = sys.argv[1]
 model.fit(samples)
 save_model(sys.argv[2], model)
@@ -213,13 +213,13 @@ def test_killed_training_resumes_bit_identically(tmp_path):
     subprocess.run(run("straight"), check=True, env=env, timeout=600)
     process = subprocess.Popen(run("killed"), env=env)
     deadline = time.monotonic() + 300
-    while _epoch_in(tmp_path / "killed.checkpoint") < 4 and process.poll() is None and time.monotonic() < deadline:
+    while _epoch_in(tmp_path / "killed.checkpoint") < 3 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert process.poll() is None, "training finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     killed_at = _epoch_in(tmp_path / "killed.checkpoint")
-    assert 4 <= killed_at < 12 and not (tmp_path / "killed.h5").exists()
+    assert 3 <= killed_at < 8 and not (tmp_path / "killed.h5").exists()
     subprocess.run(run("killed"), check=True, env=env, timeout=600)
     a, b = load_model(tmp_path / "straight.h5").get_parameters(), load_model(tmp_path / "killed.h5").get_parameters()
     for key in a:
