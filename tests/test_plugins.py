@@ -83,6 +83,7 @@ def test_the_plugin_descriptor_and_model_compute_and_fit(plugin_module):
 
 
 @pytest.mark.slow
+@pytest.mark.system
 def test_plugin_example_runs_through_the_workflow(tmp_path):
     python, snippet = readme_example()
     work = _workdir(tmp_path, example_config())

@@ -223,6 +223,7 @@ TINY_KA2D = {
 
 
 @pytest.mark.slow
+@pytest.mark.system
 def test_ka2d_swap_workflow(tmp_path):
     """KA2D through every stage: swap equilibration in two chains, 2D MD, inherent structures, labels, a model."""
     work = _workdir(tmp_path, TINY_KA2D)
@@ -303,6 +304,7 @@ def _lattice(rng, side=6, spacing=1.0):
 
 
 @pytest.mark.slow
+@pytest.mark.system
 def test_workflow_starts_from_published_data_sets(tmp_path):
     """BOTAN files feed compute_labels and the quench; GlassBench files bring their own labels."""
     rng = np.random.default_rng(0)
