@@ -162,6 +162,12 @@ def state_point_models(plan, spec: FigureSpec, temperature: str, label: str) -> 
     return trained
 
 
+def _draws_state_point(plan, spec: FigureSpec) -> bool:
+    """A state-point figure needs test structures and a model that predicts them."""
+    temperature = lowest_temperature(plan)
+    return bool(plan.split(temperature)["test"]) and bool(state_point_models(plan, spec, temperature, system_label(plan)))
+
+
 def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
     """(figure, system or None) of every figure the config draws: score figures once, the
     others once per system that computes what they read."""
@@ -173,7 +179,7 @@ def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
                 out.append((spec, None))
         else:
             out += [(spec, name) for name, plan in plans.items() if _has(plan, spec.needs) and
-                    (spec.family == "dynamics" or state_point_models(plan, spec, lowest_temperature(plan), system_label(plan)))]
+                    (spec.family == "dynamics" or _draws_state_point(plan, spec))]
     return out
 
 
