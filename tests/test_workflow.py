@@ -196,7 +196,8 @@ def test_tiny_workflow_reruns_byte_identically(tmp_path):
         return {p.relative_to(work): hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
 
     first = digests()
-    assert len(first) > 100
+    kinds = {p.parts[3] if p.parts[1] == "tiny" else "figures" for p in first}  # results/tiny/T1/<stage>/...
+    assert {"equilibrated", "isoconfigurational", "labels", "descriptors", "models", "predictions", "figures"} <= kinds, kinds
     shutil.rmtree(work / "results")
     assert _snakemake(work).returncode == 0
     assert digests() == first
@@ -293,7 +294,6 @@ def test_bad_config_stops_before_any_job(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.system
 def test_roadmap_preset_plans_full_protocol():
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--nolock", "--configfile", "config/presets/roadmap-ka3d.yaml"],
