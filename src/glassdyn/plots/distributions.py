@@ -21,6 +21,16 @@ def _finite(*arrays):
     return [a[keep] for a in arrays]
 
 
+def _bin_edges(arrays, bins: int, *, few: bool = True):
+    """One bin grid for every array: their pooled range; with ``few``, at most sqrt(n) bins for
+    the smallest array (labels of a few hundred particles are discrete, C_B being neighbour
+    counts over few replicas, and a finer grid aliases their values)."""
+    if few:
+        bins = int(np.clip(np.sqrt(min(a.size for a in arrays)), 8, bins))
+    low, high = min(a.min() for a in arrays), max(a.max() for a in arrays)
+    return np.linspace(low, high if high > low else low + 1.0, bins + 1)
+
+
 def _histogram(values, edges):
     counts, _ = np.histogram(values, bins=edges)
     width = np.diff(edges)
@@ -40,12 +50,8 @@ def label_distribution(md, predictions: dict, *, label: str = "propensity", bins
         (values,) = _finite(values)
         if values.size:
             series[model_name(name)] = values
-    # labels of a few hundred particles are discrete (C_B: neighbour counts over few replicas):
-    # at most sqrt(n) bins, so that the grid does not alias their values
-    bins = int(np.clip(np.sqrt(min(v.size for v in series.values())), 8, bins))
-    low = min(v.min() for v in series.values())
+    edges = _bin_edges(list(series.values()), bins)
     high = max(v.max() for v in series.values())
-    edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
     centres = 0.5 * (edges[1:] + edges[:-1])
     figure, (ax,) = new_figure(1, panel_size=(3.4, 2.6))
     tail = ax.inset_axes([0.55, 0.5, 0.4, 0.42]) if inset else None
@@ -81,9 +87,7 @@ def label_distributions_over_time(md: dict, predictions: dict, *, label: str = "
         return empty_plot(f"no simulated {label} values to draw")
     figure, (ax,) = new_figure(1, panel_size=(3.4, 2.6))
     colours = [f"C{k}" for k in range(len(times))]
-    pooled = np.concatenate([_finite(md[t])[0] for t in times])
-    bins = int(np.clip(np.sqrt(min(_finite(md[t])[0].size for t in times)), 8, bins))
-    edges = np.linspace(pooled.min(), pooled.max() if pooled.max() > pooled.min() else pooled.min() + 1, bins + 1)
+    edges = _bin_edges([_finite(md[t])[0] for t in times], bins)
     centres = 0.5 * (edges[1:] + edges[:-1])
     styles = ["--", ":", "-."]
     data = []
@@ -118,11 +122,11 @@ def prediction_histograms(md, predictions: dict, *, label: str = "propensity", b
         return empty_plot(f"no predicted {label} values to draw")
     figure, axes = new_figure(len(panels), panel_size=(2.4, 2.2), columns=4)
     y_all = np.concatenate([y for _, y in panels.values()])
-    y_edges = np.linspace(y_all.min(), y_all.max() if y_all.max() > y_all.min() else y_all.min() + 1, bins + 1)
+    y_edges = _bin_edges([y_all], bins, few=False)
     symbol = LABEL_SYMBOLS.get(label, label)
     data = []
     for ax, (name, (x, y)) in zip(axes, panels.items()):
-        x_edges = np.linspace(x.min(), x.max() if x.max() > x.min() else x.min() + 1, bins + 1)
+        x_edges = _bin_edges([x], bins, few=False)
         counts, _, _ = np.histogram2d(x, y, bins=(x_edges, y_edges))
         ax.pcolormesh(x_edges, y_edges, np.where(counts.T > 0, counts.T, np.nan), cmap="viridis")
         rho = pearson(x, y)

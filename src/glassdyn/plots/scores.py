@@ -54,6 +54,12 @@ def _ceiling(rows, system, temperature, label, particle_type):
     return [p for p in points if math.isfinite(p[1])]
 
 
+def _errorbar(ax, curve, **style):
+    """Draw (x, mean, stderr, ...) points with error bars (a missing stderr: none)."""
+    ax.errorbar([p[0] for p in curve], [p[1] for p in curve],
+                yerr=[p[2] if math.isfinite(p[2]) else 0 for p in curve], **style)
+
+
 def _curve(rows):
     points = sorted((as_float(r["time"]), as_float(r["mean"]), as_float(r.get("stderr"))) for r in rows)
     return [p for p in points if math.isfinite(p[1])]
@@ -113,8 +119,7 @@ def score_vs_time(rows, *, metric: str = "pearson", label: str = "propensity", p
         here = _select(chosen, system=system, temperature=temperature)
         for model in _order([r["model"] for r in here], models):
             curve = _curve(_select(here, model=model))
-            ax.errorbar([p[0] for p in curve], [p[1] for p in curve], yerr=[p[2] if math.isfinite(p[2]) else 0 for p in curve],
-                        marker="o", label=model_name(model))
+            _errorbar(ax, curve, marker="o", label=model_name(model))
             data += [{"system": system, "temperature": temperature, "model": model, "time": t, "metric": metric,
                       "mean": m, "stderr": s} for t, m, s in curve]
         if ceiling and metric == "pearson":
@@ -152,8 +157,7 @@ def score_vs_time_by_temperature(rows, *, model: str = "glassmlp", metric: str =
         colours = _temperature_colours(temperatures)
         for temperature in temperatures:
             curve = _curve(_select(here, temperature=temperature))
-            ax.errorbar([p[0] for p in curve], [p[1] for p in curve], yerr=[p[2] if math.isfinite(p[2]) else 0 for p in curve],
-                        marker="o", color=colours[temperature], label=f"$T = {temperature}$")
+            _errorbar(ax, curve, marker="o", color=colours[temperature], label=f"$T = {temperature}$")
             data += [{"system": system, "label": label, "temperature": temperature, "model": model, "time": t,
                       "metric": metric, "mean": m, "stderr": s} for t, m, s in curve]
         log_time_axis(ax)
@@ -203,8 +207,7 @@ def learning_curve(rows, *, metric: str = "pearson", label: str = "propensity", 
             at_tau = _nearest_to_tau_alpha(_select(here, model=model))
             curve = sorted((int(r["training"][1:]), as_float(r["mean"]), as_float(r.get("stderr")), as_float(r["time"]))
                            for r in at_tau)
-            ax.errorbar([p[0] for p in curve], [p[1] for p in curve], yerr=[p[2] if math.isfinite(p[2]) else 0 for p in curve],
-                        marker="o", label=model_name(model))
+            _errorbar(ax, curve, marker="o", label=model_name(model))
             data += [{"system": system, "temperature": temperature, "model": model, "n_structures": n, "time": t,
                       "metric": metric, "mean": m, "stderr": s} for n, m, s, t in curve]
         ax.set_xscale("log")
@@ -240,8 +243,7 @@ def transferability(rows, *, model: str = "glassmlp", metric: str = "pearson", l
         colours = _temperature_colours(sources)
         for source in sources:
             curve = sorted(by_source[source])
-            ax.errorbar([p[0] for p in curve], [p[1] for p in curve], yerr=[p[2] if math.isfinite(p[2]) else 0 for p in curve],
-                        marker="o", color=colours[source], label=f"trained at $T = {source}$")
+            _errorbar(ax, curve, marker="o", color=colours[source], label=f"trained at $T = {source}$")
             data += [{"system": system, "model": model, "trained_at": source, "temperature": t, "metric": metric,
                       "mean": m, "stderr": s} for t, m, s in curve]
         ax.set_xlabel(r"$T$")
