@@ -42,6 +42,8 @@ wildcard_constraints:
     score_figure="|".join(f.name for f in reporting.FIGURES if f.family == "scores"),
     state_figure="|".join(f.name for f in reporting.FIGURES if f.family == "state_point"),
     dynamics_figure="|".join(f.name for f in reporting.FIGURES if f.family == "dynamics"),
+    training_figure="|".join(f.name for f in reporting.FIGURES if f.family == "training"),
+    heterogeneity_figure="|".join(f.name for f in reporting.FIGURES if f.family == "heterogeneity"),
 
 
 STRUCTURE = LAYOUT.structure
@@ -64,6 +66,8 @@ STAGE_SCRIPT = "../scripts/run_stage.py"
 SCORE_FIGURE = f"{RESULTS}/figures/{{paper}}/{{score_figure}}"
 STATE_POINT_FIGURE = f"{RESULTS}/figures/{{paper}}/{{state_figure}}_{{system}}"
 DYNAMICS_FIGURE = f"{RESULTS}/figures/{{paper}}/{{dynamics_figure}}_{{system}}"
+TRAINING_FIGURE = f"{RESULTS}/figures/{{paper}}/{{training_figure}}_{{system}}"
+HETEROGENEITY_FIGURE = f"{RESULTS}/figures/{{paper}}/{{heterogeneity_figure}}_{{system}}"
 # Memory and scratch disk of a job (MB), constants: Snakemake evaluates callable resources (and
 # its default ones, which size every input file) for each of the tens of thousands of jobs of
 # a paper preset while planning, a quarter of the time of a dry run.
@@ -249,7 +253,8 @@ def get_test_labels(wildcards):
 
 def get_figure_params(wildcards):
     """params function: what a figure's job reads (glassdyn.workflow.reporting.figure_params)."""
-    name = wildcards.get("score_figure") or wildcards.get("state_figure") or wildcards.get("dynamics_figure")
+    name = next(wildcards.get(f"{family}_figure") for family in ("score", "state", "dynamics", "training", "heterogeneity")
+                if wildcards.get(f"{family}_figure"))
     return reporting.figure_params(PLANS, wildcards.paper, name, wildcards.get("system"))
 
 
@@ -271,6 +276,20 @@ def get_state_point_figure_data(wildcards):
 def get_dynamics_figure_data(wildcards):
     plan = PLANS[wildcards.system]
     return [DYNAMICS.format(system=wildcards.system, temperature=t) for t in sorted(plan.temperatures, key=float)]
+
+
+def get_training_figure_data(wildcards):
+    """The edge-pretrained model files of a system (BOTAN Fig. 3)."""
+    spec = get_figure_params(wildcards)
+    return [PRETRAINED_MODEL.format(system=wildcards.system, model=m) for m in spec["models"]]
+
+
+def get_heterogeneity_figure_data(wildcards):
+    """The heterogeneity tables of every temperature of a system, one per source (MD and the
+    figure's models)."""
+    spec = get_figure_params(wildcards)
+    return [LAYOUT.heterogeneity.format(system=wildcards.system, temperature=t, source=source)
+            for t in spec["temperatures"] for source in spec["sources"]]
 
 
 def get_comparison_dynamics():

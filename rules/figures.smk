@@ -63,3 +63,44 @@ rule plot_dynamics:
         **JOB_RESOURCES,
     script:
         STAGE_SCRIPT
+
+
+rule plot_training:
+    # Loss curves: a system's model files (BOTAN's edge pretraining).
+    input:
+        models=get_training_figure_data,
+    output:
+        pdf=f"{TRAINING_FIGURE}.pdf",
+        png=report(f"{TRAINING_FIGURE}.png", caption="../report/training.rst", category="Figures",
+                   subcategory="{paper}", labels={"figure": "{training_figure}", "system": "{system}"}),
+        tsv=f"{TRAINING_FIGURE}.tsv",
+    log:
+        main="logs/figures/{paper}/{training_figure}_{system}.log",
+    params:
+        figure=get_figure_params,
+    threads: 1
+    resources:
+        **JOB_RESOURCES,
+    script:
+        STAGE_SCRIPT
+
+
+rule plot_heterogeneity:
+    # S_4(q, t), xi_4, G_4, chord lengths, attention lengths: the heterogeneity tables of every
+    # temperature of a system, one per source (MD and the figure's models).
+    input:
+        tables=get_heterogeneity_figure_data,
+    output:
+        pdf=f"{HETEROGENEITY_FIGURE}.pdf",
+        png=report(f"{HETEROGENEITY_FIGURE}.png", caption="../report/heterogeneity.rst", category="Figures",
+                   subcategory="{paper}", labels={"figure": "{heterogeneity_figure}", "system": "{system}"}),
+        tsv=f"{HETEROGENEITY_FIGURE}.tsv",
+    log:
+        main="logs/figures/{paper}/{heterogeneity_figure}_{system}.log",
+    params:
+        figure=get_figure_params,
+    threads: 1
+    resources:
+        **JOB_RESOURCES,
+    script:
+        STAGE_SCRIPT

@@ -192,4 +192,132 @@ def test_a_learning_curve_study_requests_its_figure():
     config["systems"]["ka3d"]["models"]["train"] = []
     config["systems"]["ka2d"]["models"]["train"] = []
     names = {spec.name for spec, _ in requested_figures(_plans(validate_config(config)))}
-    assert names == {"fig2_self_scattering"}
+    assert names == {"fig2_self_scattering", "fig13_mean_bond_breaking"}
+
+
+# -- figures of later stages, on synthetic tables ------------------------------------------------
+def test_score_vs_time_draws_a_panel_per_particle_type_and_score_vs_parameter_a_line_per_time():
+    from glassdyn.plots import score_vs_parameter
+
+    rows = ROWS + [_row("glassmlp", k, t, 10.0, 0.2 + 0.1 * k, particle_type="1") for k, t in enumerate(TIMES)]
+    plot = score_vs_time(rows, models=["glassmlp"], particle_type=["0", "1"], ceiling=False)
+    assert len(plot.figure.axes) == 2
+    assert [r["mean"] for r in _by(plot.data, particle_type="1")] == pytest.approx([0.2, 0.3, 0.4])
+    study = [_row("botan", 0, 130.0, 4120.0, 0.1 * n, training=f"n_cycles={n}") for n in (1, 4, 7)]
+    study += [_row("botan", 1, 4120.0, 4120.0, 0.05 * n, training=f"n_cycles={n}") for n in (1, 4, 7)]
+    study += [_row("botan", 0, 130.0, 4120.0, 0.9, training="all")]  # not a study row
+    plot = score_vs_parameter(study, "n_cycles")
+    assert [(r["time"], r["n_cycles"]) for r in plot.data] == [(t, n) for t in (130.0, 4120.0) for n in (1, 4, 7)]
+    assert [r["mean"] for r in plot.data] == pytest.approx([0.1, 0.4, 0.7, 0.05, 0.2, 0.35])
+    assert score_vs_parameter(study, "p").empty
+
+
+def _heterogeneity_rows():
+    """MD and a model at two temperatures: S_4 exactly Ornstein-Zernike, with its fit rows."""
+    rows = []
+    q = np.geomspace(0.1, 3.0, 12)
+    for source, scale in (("MD", 1.0), ("glassmlp", 0.8)):
+        for temperature, xi in (("0.3", 4.0), ("0.4", 2.0)):
+            for time in (10.0, 100.0):
+                chi = scale * xi ** 2 * time / 100
+                rows += [{"source": source, "system": "ka2d", "temperature": temperature, "time": time, "quantity": "S4",
+                          "x": a, "value": chi / (1 + (a * xi) ** 2), "error": ""} for a in q]
+                rows += [{"source": source, "system": "ka2d", "temperature": temperature, "time": time, "quantity": k,
+                          "x": "", "value": v, "error": 0.1} for k, v in (("xi4", xi), ("chi4_oz", chi), ("A", 0.01 * xi),
+                                                                         ("mean_label", 0.9 if time == 10 else 0.5))]
+                r = np.linspace(0.5, 10, 20)
+                rows += [{"source": source, "system": "ka2d", "temperature": temperature, "time": time, "quantity": "G4",
+                          "x": a, "value": 3.0 * np.exp(-a / xi) / np.sqrt(a), "error": ""} for a in r]
+    return rows
+
+
+def test_heterogeneity_figures_read_the_long_table():
+    from glassdyn.plots import (four_point_correlation, four_point_structure_factor, heterogeneity_vs_time,
+                                scaled_structure_factor)
+
+    rows = _heterogeneity_rows()
+    plot = four_point_structure_factor(rows, times=[12.0], sources=["MD", "glassmlp", "glassmlp-l1"])
+    assert {r["time"] for r in plot.data} == {10.0} and len(plot.data) == 2 * 2 * 12
+    assert plot.notes == ["sources not in the results, left out: glassmlp-l1."]
+    scaled = scaled_structure_factor(rows, source="glassmlp")
+    # exactly Ornstein-Zernike: every point on 1 / (1 + (q xi)^2)
+    assert [r["S4_over_chi4"] for r in scaled.data] == pytest.approx([1 / (1 + r["q_xi"] ** 2) for r in scaled.data])
+    xi = heterogeneity_vs_time(rows, "xi4")
+    assert {(r["source"], r["temperature"], r["value"]) for r in xi.data} == {
+        (s, "0.3", 4.0) for s in ("MD", "glassmlp")} | {(s, "0.4", 2.0) for s in ("MD", "glassmlp")}
+    late = heterogeneity_vs_time(rows, "A", mean_label_range=(0.3, 0.8))  # only t = 100 has <C_B> = 0.5
+    assert {r["time"] for r in late.data} == {100.0}
+    g4 = four_point_correlation(rows, time=100.0, sources=["MD"])
+    amplitudes = [r["value"] for r in g4.data if r["quantity"] == "G4_long_range_amplitude"]
+    assert amplitudes == pytest.approx([3.0, 3.0])  # the long-range form recovered exactly
+
+
+def test_length_scales_and_attention_lengths():
+    from glassdyn.plots import attention_lengths, length_scales_vs_temperature
+
+    rows = _heterogeneity_rows()
+    rows += [{"source": "glassmlp", "system": "ka2d", "temperature": T, "time": "", "quantity": "xi_int", "x": "",
+              "value": v, "error": ""} for T, v in (("0.3", 3.5), ("0.4", 1.5))]
+    plot = length_scales_vs_temperature(rows, quantities=("xi4", "xi_int", "chord_length"), mean_label=0.8)
+    # <C_B> = 0.9 at t = 10 is nearest 0.8: xi4 at that time
+    assert [(r["temperature"], r["value"], r["time"]) for r in plot.data if r["quantity"] == "xi4"] == [
+        (0.3, 4.0, 10.0), (0.4, 2.0, 10.0)]
+    assert [r["value"] for r in plot.data if r["quantity"] == "xi_int"] == [3.5, 1.5]
+    assert plot.notes == ["chord_length: not in the results, left out."]
+    weights = [{"source": "tglassmlp", "temperature": "0.3", "time": 10.0, "quantity": "P_int", "x": L, "value": p,
+                "error": ""} for L, p in ((0, 0.2), (2, 0.5), (4, 0.3))]
+    plot = attention_lengths(weights)
+    assert [r["xi_int"] for r in plot.data] == pytest.approx([0 * 0.2 + 2 * 0.5 + 4 * 0.3] * 3)
+
+
+def test_edge_figures():
+    from glassdyn.plots import edge_distance_map, edge_snapshot
+
+    rng = np.random.default_rng(3)
+    box = np.array([6.0, 6.0, 6.0])
+    positions = rng.uniform(0, 6, (200, 3))
+    types = (np.arange(200) % 5 == 0).astype(int)
+    i, j = np.triu_indices(200, 1)
+    edges = np.stack([i, j], axis=1)
+    from glassdyn.plots.edges import pair_distances
+
+    r0 = pair_distances(positions, box, edges)
+    edges, r0 = edges[r0 < 2.0], r0[r0 < 2.0]
+    md = 0.1 - 0.05 * r0
+    plot = edge_snapshot(positions, types, box, edges, {"MD": md, "botan": md + 0.01})
+    shown = _by(plot.data, panel="MD")
+    assert shown and all(r["r0"] < 1.35 for r in shown)
+    assert all(types[r["i"]] == 0 and types[r["j"]] == 0 for r in shown)
+    centre = [abs(positions[r["i"], 2] - 3.0) < 0.5 and abs(positions[r["j"], 2] - 3.0) < 0.5 for r in shown]
+    assert all(centre)  # both ends in the slab
+    assert [r["value"] for r in _by(plot.data, panel="botan")] == pytest.approx([r["value"] + 0.01 for r in shown])
+    density = edge_distance_map(r0, {13.0: md, 130.0: md * 2})
+    for t in (13.0, 130.0):
+        cells = _by(density.data, time=t)
+        mass = sum(c["density"] * (c["r0_high"] - c["r0_low"]) * (c["E_high"] - c["E_low"]) for c in cells)
+        assert mass == pytest.approx(1.0)
+
+
+def test_network_figures():
+    from glassdyn.plots import bottleneck_scatter, training_loss
+
+    epochs = np.arange(1, 11)
+    history = {"epoch": epochs, "loss": 1.0 / epochs, "node_loss": np.zeros(10), "edge_loss": 1.0 / epochs}
+    plot = training_loss({"BOTAN pretraining": history})
+    assert {r["term"] for r in plot.data} == {"loss", "edge_loss"}
+    assert plot.notes == ["BOTAN pretraining: no node loss, left out."]
+    assert [r["value"] for r in plot.data if r["term"] == "loss"] == pytest.approx(1.0 / epochs)
+    rng = np.random.default_rng(0)
+    bottleneck, values = rng.normal(size=(500, 2)), rng.uniform(size=500)
+    plot = bottleneck_scatter({"t = 10": (bottleneck, values)}, max_points=100)
+    assert len(plot.data) == 100
+    assert all(r["bottleneck_1"] == bottleneck[r["particle"], 0] and r["value"] == values[r["particle"]] for r in plot.data)
+
+
+def test_mean_bond_breaking_against_rescaled_time():
+    from glassdyn.plots import mean_label_vs_time
+
+    t = np.geomspace(1, 1000, 7)
+    plot = mean_label_vs_time({"0.4": (t, np.exp(-t / 100)), "0.3": (t, np.exp(-t / 1000))}, {"0.4": 100.0})
+    assert [r["t_over_tau_alpha"] for r in plot.data if r["temperature"] == "0.4"] == pytest.approx(t / 100)
+    assert plot.notes == ["T = 0.3: no tau_alpha, left out of the rescaled panel."]

@@ -28,7 +28,9 @@ STRUCTURES = ("00000", "00001", "00002")
 SETS = ("glassmlp-prl", "cage", "baselines")
 MODELS = {"glassmlp": "glassmlp-prl", "cage-ridge": "cage", "baseline-epot_inh_L5": "baselines", "botan": None}
 T = "1"
-PRETRAINING = {("pretrain_model", "results/tiny/models/pretraining/botan.h5")}
+# BOTAN's pretraining, and its loss curve (BOTAN Fig. 3), which follows it
+PRETRAINING = {("pretrain_model", "results/tiny/models/pretraining/botan.h5"),
+               ("plot_training", "results/figures/botan-jcp/fig3_pretraining_loss_tiny.pdf")}
 
 
 # -- the jobs an edit may run, by the file they write ------------------------------------------
@@ -80,14 +82,20 @@ def scoring(names=tuple(MODELS), temperature=T):
 # the dynamics when a summary changes
 SCORE_FIGURES = {("plot_scores", f"results/figures/{name}.pdf") for name in (
     "roadmap/main_fig3_pearson_vs_time", "roadmap/si_fig1_r2_vs_time", "glassmlp-prl/fig2a_pearson_vs_time_by_temperature",
-    "glassmlp-prl/fig5a_pearson_vs_time", "glassmlp-prl/sm2a_pearson_glassmlp_mlp_ridge", "botan-jcp/fig8_pearson_vs_time")}
+    "glassmlp-prl/fig5a_pearson_vs_time", "glassmlp-prl/sm2a_pearson_glassmlp_mlp_ridge", "botan-jcp/fig8_pearson_vs_time",
+    "botan-jcp/fig5_edge_pearson_vs_time")}
 #: state-point figure -> the models it shows
 STATE_FIGURES = {"roadmap/si_fig2_distribution": {"glassmlp", "cage-ridge", "botan"},
                  "roadmap/si_fig3_prediction_histograms": {"glassmlp", "cage-ridge", "botan"},
                  "roadmap/si_fig4_snapshots": {"glassmlp", "cage-ridge", "botan"},
                  "roadmap/si_fig5_cross_correlations": {"glassmlp", "cage-ridge", "botan"},
-                 "glassmlp-prl/fig2b_distributions_over_time": {"glassmlp", "cage-ridge"},
-                 "glassmlp-prl/fig3b_chi4": {"glassmlp"}}
+                 "glassmlp-prl/fig2b_distributions_over_time": {"glassmlp"},
+                 "glassmlp-prl/fig3a_snapshots": {"glassmlp"},
+                 "glassmlp-prl/fig3b_chi4": {"glassmlp"},
+                 "glassmlp-prl/fig5b_chi4": {"glassmlp"},
+                 "glassmlp-prl/sm2b_chi4_glassmlp_mlp_ridge": {"glassmlp"},
+                 "botan-jcp/fig4_edge_snapshots": {"botan"},
+                 "botan-jcp/fig6_edge_distance_map": {"botan"}}
 
 
 def state_figures(changed_models=None):
@@ -96,7 +104,7 @@ def state_figures(changed_models=None):
             if changed_models is None or shown & set(changed_models)}
 
 
-def dynamics_figures(names=("botan-jcp/fig2_self_scattering",)):
+def dynamics_figures(names=("botan-jcp/fig2_self_scattering", "tglassmlp-prb/fig13_mean_bond_breaking")):
     return {("plot_dynamics", f"results/figures/{name}_tiny.pdf") for name in names}
 
 

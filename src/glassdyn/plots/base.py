@@ -22,7 +22,7 @@ STYLE = Path(__file__).with_name("glassdyn.mplstyle")
 
 #: how the papers name the models of the comparison tables
 MODEL_NAMES = {
-    "glassmlp": "GlassMLP", "glassmlp-l1": "GlassMLP(L1)", "tglassmlp": "tGlassMLP", "cage-ridge": "CAGE",
+    "glassmlp": "GlassMLP", "glassmlp-l1": "GlassMLP(L1)", "tglassmlp": "tGlassMLP", "cage-ridge": "CAGE", "glassmlp-ridge": "Ridge",
     "botan": "BOTAN", "nt-gnn": "NT-GNN", "gnn-dm": "GNN(DM)", "se3": "SE(3)", "noise_ceiling": "noise ceiling",
 }
 #: axis labels of the labels and metrics, in the papers' symbols

@@ -10,7 +10,7 @@ import numpy as np
 from glassdyn.plots.base import Plot, empty_plot, log_time_axis, model_name, new_figure, styled
 from glassdyn.plots.scores import _temperature_colours
 
-__all__ = ["self_scattering", "chi4_vs_time", "relaxation_times"]
+__all__ = ["self_scattering", "chi4_vs_time", "relaxation_times", "mean_label_vs_time"]
 
 
 def _curves(curves):
@@ -90,3 +90,38 @@ def relaxation_times(temperatures, times: dict) -> Plot:
     ax.set_ylabel(r"$\tau$")
     ax.legend(loc="best")
     return Plot(figure, data, [])
+
+
+@styled
+def mean_label_vs_time(curves: dict, relaxation_times: dict | None = None, *, label: str = "bond_breaking") -> Plot:
+    """The average label against t (top) and against t / tau_alpha (bottom), a line per
+    temperature (tGlassMLP PRB Fig. 13: <C_B(t)> and t / tau_alpha^BB). ``curves``:
+    temperature -> (times, mean label); ``relaxation_times``: temperature -> tau_alpha (a
+    temperature without one is left out of the bottom panel and named)."""
+    curves = _curves(curves)
+    if not curves:
+        return empty_plot(f"no mean {label} to draw")
+    temperatures = sorted(curves, key=float)
+    colours = _temperature_colours(temperatures)
+    figure, axes = new_figure(2, columns=1, panel_size=(3.4, 2.2))
+    data, notes = [], []
+    symbol = {"bond_breaking": r"$\langle C_B(t) \rangle$", "propensity": r"$\langle \mathcal{R}(t) \rangle$"}.get(label, label)
+    relaxation_times = relaxation_times or {}
+    for temperature in temperatures:
+        t, v = curves[temperature]
+        order = np.argsort(t)
+        t, v = t[order], v[order]
+        axes[0].plot(t, v, "o-", ms=3, color=colours[temperature], label=f"$T = {temperature}$")
+        tau = float(relaxation_times.get(temperature, np.nan))
+        if np.isfinite(tau) and tau > 0:
+            axes[1].plot(t / tau, v, "o-", ms=3, color=colours[temperature])
+        else:
+            notes.append(f"T = {temperature}: no tau_alpha, left out of the rescaled panel.")
+        data += [{"temperature": temperature, "time": a, "t_over_tau_alpha": a / tau if tau > 0 else np.nan, "mean": b}
+                 for a, b in zip(t, v)]
+    log_time_axis(axes[0])
+    log_time_axis(axes[1], r"$t / \tau_\alpha$")
+    for ax in axes:
+        ax.set_ylabel(symbol)
+    axes[0].legend(loc="best", fontsize="x-small")
+    return Plot(figure, data, notes)

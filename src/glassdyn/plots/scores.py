@@ -15,7 +15,8 @@ from collections import defaultdict
 from glassdyn.plots.base import (LABEL_SYMBOLS, METRIC_SYMBOLS, Plot, as_float, empty_plot, log_time_axis, model_name,
                                  new_figure, styled)
 
-__all__ = ["score_vs_time", "score_vs_time_by_temperature", "learning_curve", "transferability", "best_baseline"]
+__all__ = ["score_vs_time", "score_vs_time_by_temperature", "learning_curve", "transferability", "score_vs_parameter",
+           "best_baseline"]
 
 
 def _select(rows, **wanted):
@@ -87,7 +88,7 @@ def _keep_best_baseline(rows, panel_keys):
 
 
 @styled
-def score_vs_time(rows, *, metric: str = "pearson", label: str = "propensity", particle_type: str = "0",
+def score_vs_time(rows, *, metric: str = "pearson", label: str = "propensity", particle_type="0",
                   training: str = "all", models=None, temperatures=None, ceiling: bool = True,
                   baselines: str = "best") -> Plot:
     """A score of each model against time, one panel per system and temperature.
@@ -98,36 +99,40 @@ def score_vs_time(rows, *, metric: str = "pearson", label: str = "propensity", p
     dotted vertical line: tau_alpha. ``models``: which models and in what order (default: all);
     ``baselines``: ``best`` draws only the best single-descriptor baseline of each panel,
     ``all`` every one. R^2 axes stop at -1 (a baseline's R^2 can be far below).
+    ``particle_type``: one type, or a list of types with a panel each (Alkemade Fig. 8: large
+    and small particles).
     """
-    chosen = _select(rows, metric=metric, label=label, particle_type=particle_type, training=training)
+    types = [str(t) for t in particle_type] if isinstance(particle_type, (list, tuple)) else [str(particle_type)]
+    chosen = [r for r in _select(rows, metric=metric, label=label, training=training) if str(r["particle_type"]) in types]
     chosen = [r for r in chosen if r["model"] != "noise_ceiling"]
     present = {r["model"] for r in chosen}
     notes = _missing_note("models", models, present)
     if models is not None:
         chosen = [r for r in chosen if r["model"] in models]
     if baselines == "best":
-        chosen = _keep_best_baseline(chosen, ("system", "temperature"))
+        chosen = _keep_best_baseline(chosen, ("system", "temperature", "particle_type"))
     if temperatures is not None:
         notes += _missing_note("temperatures", [str(t) for t in temperatures], {r["temperature"] for r in chosen})
         chosen = [r for r in chosen if r["temperature"] in {str(t) for t in temperatures}]
     if not chosen:
-        return empty_plot(f"no {metric} scores of {label} (type {particle_type}, training {training}) in the results")
-    points = _order([(r["system"], r["temperature"]) for r in chosen])
+        return empty_plot(f"no {metric} scores of {label} (type {', '.join(types)}, training {training}) in the results")
+    points = _order([(r["system"], r["temperature"], str(r["particle_type"])) for r in chosen])
     figure, axes = new_figure(len(points), sharey=True)
     data = []
-    for ax, (system, temperature) in zip(axes, points):
-        here = _select(chosen, system=system, temperature=temperature)
+    for ax, (system, temperature, particle_type) in zip(axes, points):
+        here = _select(chosen, system=system, temperature=temperature, particle_type=particle_type)
         for model in _order([r["model"] for r in here], models):
             curve = _curve(_select(here, model=model))
             _errorbar(ax, curve, marker="o", label=model_name(model))
-            data += [{"system": system, "temperature": temperature, "model": model, "time": t, "metric": metric,
-                      "mean": m, "stderr": s} for t, m, s in curve]
+            data += [{"system": system, "temperature": temperature, "particle_type": particle_type, "model": model,
+                      "time": t, "metric": metric, "mean": m, "stderr": s} for t, m, s in curve]
         if ceiling and metric == "pearson":
             limit = _ceiling(rows, system, temperature, label, particle_type)
             if limit:
                 ax.plot([p[0] for p in limit], [p[1] for p in limit], "--", color="0.5", label="noise ceiling")
-                data += [{"system": system, "temperature": temperature, "model": "noise_ceiling", "time": t,
-                          "metric": metric, "mean": m, "stderr": math.nan} for t, m in limit]
+                data += [{"system": system, "temperature": temperature, "particle_type": particle_type,
+                          "model": "noise_ceiling", "time": t, "metric": metric, "mean": m, "stderr": math.nan}
+                         for t, m in limit]
         tau = _tau_alpha(here)
         if math.isfinite(tau):
             ax.axvline(tau, color="0.3", ls=":", lw=0.8)
@@ -249,5 +254,45 @@ def transferability(rows, *, model: str = "glassmlp", metric: str = "pearson", l
         ax.set_xlabel(r"$T$")
         ax.set_title(f"{model_name(model)}, {system}")
     axes[0].set_ylabel(f"{METRIC_SYMBOLS.get(metric, metric)} at $t \\approx \\tau_\\alpha$")
+    axes[0].legend(loc="best")
+    return Plot(figure, data, [])
+
+
+def parameter_value(training: str, parameter: str) -> float:
+    """The value of ``parameter`` in a study's training name ``<parameter>=<value>`` (NaN: not one)."""
+    name, _, value = str(training).partition("=")
+    return as_float(value) if name == parameter else math.nan
+
+
+@styled
+def score_vs_parameter(rows, parameter: str, *, model: str = "botan", metrics=("pearson",), label: str = "propensity",
+                       particle_type: str = "0", edge_type: str = "0-0") -> Plot:
+    """Scores against one hyperparameter of a model, a line per time and metric (BOTAN Fig. 9:
+    rho_P against the number n of message-passing cycles at t = 0.03 and 1 tau_alpha; Fig. 10:
+    rho_P of S_i and of E_ij against the loss weight p). The study's trainings are named
+    ``<parameter>=<value>`` in the table's ``training`` column; ``edge_pearson`` rows are
+    those of ``edge_type``. One panel per system and temperature."""
+    chosen = []
+    for metric in metrics:
+        kind = edge_type if metric == "edge_pearson" else particle_type
+        chosen += [r for r in _select(rows, model=model, metric=metric, label=label, particle_type=kind)
+                   if math.isfinite(parameter_value(r["training"], parameter))]
+    if not chosen:
+        return empty_plot(f"no {parameter} study of {model_name(model)} in the results")
+    points = _order([(r["system"], r["temperature"]) for r in chosen])
+    figure, axes = new_figure(len(points), sharey=True)
+    data = []
+    for ax, (system, temperature) in zip(axes, points):
+        here = _select(chosen, system=system, temperature=temperature)
+        for metric in [m for m in metrics if _select(here, metric=m)]:
+            for time in sorted({as_float(r["time"]) for r in _select(here, metric=metric)}):
+                curve = sorted((parameter_value(r["training"], parameter), as_float(r["mean"]), as_float(r.get("stderr")))
+                               for r in _select(here, metric=metric) if as_float(r["time"]) == time)
+                _errorbar(ax, curve, marker="o", label=f"{METRIC_SYMBOLS.get(metric, metric)}, $t = {time:g}$")
+                data += [{"system": system, "temperature": temperature, "model": model, "metric": metric, "time": time,
+                          parameter: v, "mean": m, "stderr": e} for v, m, e in curve]
+        ax.set_xlabel(f"${parameter}$" if len(parameter) == 1 else parameter)
+        ax.set_title(f"{model_name(model)}, {system}, $T = {temperature}$")
+    axes[0].set_ylabel(r"$\rho$")
     axes[0].legend(loc="best")
     return Plot(figure, data, [])

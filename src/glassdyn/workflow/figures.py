@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 log = logging.getLogger("glassdyn")
+#: BOTAN Secs. V A-B: the nearest-neighbour pairs its Figs. 4 and 6 show, r_ij(0) < 1.35 sigma_AA
+NEAREST_NEIGHBOUR_PAIR = 1.35
 # matplotlib's font subsetting logs every glyph table at INFO: keep the job logs readable
 for _name in ("fontTools", "matplotlib"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -54,7 +56,7 @@ def read_state_point(job):
 
     labels = [load(f, "labels") for f in _files(job, "labels")]
     order = [_structure_index(f) for f in _files(job, "labels")]
-    predictions = {}
+    predictions, edge_predictions = {}, {}
     for model, path in zip(job.params["figure"]["models"], _files(job, "predictions")):
         p = load(path, "predictions")
         rows = {int(s): k for k, s in enumerate(p.structures)}
@@ -62,17 +64,21 @@ def read_state_point(job):
         if missing:
             raise ValueError(f"{path}: no predictions of structures {missing}")
         predictions[model] = p.values[[rows[s] for s in order]]  # (S, n_t, N)
+        if p.edge_values is not None:  # (n_t, E_s) per structure, in its label file's edge order
+            edge_predictions[model] = [p.edge_values[:, p.edge_offsets[rows[s]]:p.edge_offsets[rows[s] + 1]]
+                                       for s in order]
     descriptors = [load(f, "descriptors") for f in _files(job, "descriptors")]
-    return labels, predictions, descriptors
+    return labels, predictions, descriptors, edge_predictions
 
 
 def plot_state_point(job) -> None:
     """A figure of the labels and predictions of one state point's test structures."""
     import glassdyn.plots as plots
     from glassdyn.analysis.heterogeneity import chi4_from_means
+    from glassdyn.plots.base import empty_plot, model_name
 
     spec = job.params["figure"]
-    labels, predictions, descriptors = read_state_point(job)
+    labels, predictions, descriptors, edge_predictions = read_state_point(job)
     label, particle_type, indices = spec["label"], int(spec["particle_type"]), list(spec["time_indices"])
     md = np.stack([getattr(lab, label) for lab in labels])  # (S, n_t, N)
     types = np.stack([lab.types for lab in labels])
@@ -92,6 +98,13 @@ def plot_state_point(job) -> None:
             stacked = np.stack([x.values for x in descriptors])  # (S, N, M)
             values.update({str(name): stacked[:, :, k][mine] for k, name in enumerate(d.names)})
         plot = plots.cross_correlations(values)
+    elif function == "snapshot" and len(indices) > 1:
+        # GlassMLP PRL Fig. 3a: MD and the model at each modelled time, one shared scale
+        first = labels[0]
+        fields = {f"{model_name(name)}, t = {times[k]:g}": values[0, k]
+                  for name, values in {"MD": md, **predictions}.items() for k in indices}
+        plot = plots.snapshot(first.positions, first.types, first.box, fields, particle_types=(particle_type,),
+                              label=plots.base.LABEL_SYMBOLS.get(label, label))
     elif function == "snapshot":
         first = labels[0]
         fields = {"MD": md[0, t], **{m: v[0, t] for m, v in predictions.items()}}
@@ -117,6 +130,30 @@ def plot_state_point(job) -> None:
         curves.update({m: (times[indices], chi4_curve(v)) for m, v in predictions.items()})
         symbol = plots.base.LABEL_SYMBOLS.get(label, label)
         plot = plots.chi4_vs_time(curves, ylabel=rf"$\chi_4(t)$ of {symbol}, type {particle_type}")
+    elif function == "edge_snapshot":
+        first = labels[0]
+        if first.edges is None or first.edge_propensity is None:
+            plot = empty_plot("the labels hold no pair-distance changes E_ij(t)")
+        else:
+            fields = {"MD": first.edge_propensity[t], **{m: e[0][t] for m, e in edge_predictions.items()}}
+            plot = plots.edge_snapshot(first.positions, first.types, first.box, first.edges, fields,
+                                       pair_types=((particle_type, particle_type),))
+    elif function == "edge_distance_map":
+        # BOTAN Fig. 6: nearest-neighbour pairs of one type, pooled over the test structures
+        pooled_r0, pooled_e = [], {k: [] for k in indices}
+        for lab in labels:
+            if lab.edges is None or lab.edge_propensity is None:
+                continue
+            r0 = plots.edges.pair_distances(lab.positions, lab.box, lab.edges)
+            same = (lab.types[lab.edges] == particle_type).all(axis=1) & (r0 < NEAREST_NEIGHBOUR_PAIR)
+            pooled_r0.append(r0[same])
+            for k in indices:
+                pooled_e[k].append(lab.edge_propensity[k][same])
+        if not pooled_r0:
+            plot = empty_plot("the labels hold no pair-distance changes E_ij(t)")
+        else:
+            plot = plots.edge_distance_map(np.concatenate(pooled_r0),
+                                           {float(times[k]): np.concatenate(pooled_e[k]) for k in indices})
     else:
         raise KeyError(f"no state-point figure function {function!r}")
     plot.notes.append(f"T = {spec['temperature']}, t = {', '.join(f'{times[k]:g}' for k in indices)}, "
@@ -154,6 +191,41 @@ def plot_dynamics(job) -> None:
             r"$\tau_\alpha^{\rm BB}$ ($\langle C_B \rangle = 1/2$)": column(
                 s.tau_alpha_bond_breaking[0] if s.tau_alpha_bond_breaking is not None else None for s in summaries.values()),
         })
+    elif spec["function"] == "mean_label_vs_time":
+        curves = {T: (s.times, s.mean_bond_breaking[:, 0]) for T, s in summaries.items() if s.mean_bond_breaking is not None}
+        taus = {T: float(s.tau_alpha_bond_breaking[0]) for T, s in summaries.items()
+                if s.tau_alpha_bond_breaking is not None}
+        plot = plots.mean_label_vs_time(curves, taus, label="bond_breaking")
     else:
         raise KeyError(f"no dynamics figure function {spec['function']!r}")
     _save(job, plot)
+
+
+# -- model files --------------------------------------------------------------------------------
+def plot_training(job) -> None:
+    """Loss curves of a system's model files (BOTAN's edge pretraining)."""
+    import glassdyn.plots as plots
+    from glassdyn.models import load_model
+    from glassdyn.models.gnn import HISTORY_COLUMNS
+
+    spec = job.params["figure"]
+    histories = {}
+    for model, path in zip(spec["models"], _files(job, "models")):
+        history = np.asarray(load_model(path).history_, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
+        histories[f"{plots.base.model_name(model)} pretraining"] = {c: history[:, k] for k, c in enumerate(HISTORY_COLUMNS)}
+    _save(job, plots.training_loss(histories))
+
+
+# -- dynamic heterogeneity ----------------------------------------------------------------------
+def plot_heterogeneity(job) -> None:
+    """A figure of the heterogeneity tables (every temperature and source of a system)."""
+    import glassdyn.plots as plots
+    from glassdyn.plots import read_rows
+
+    spec = job.params["figure"]
+    rows = [row for path in _files(job, "tables") for row in read_rows(path)]
+    options = dict(spec["options"])
+    function = getattr(plots, spec["function"])
+    if spec["function"] in ("four_point_structure_factor", "heterogeneity_vs_time", "four_point_correlation"):
+        options.setdefault("sources", spec["sources"])
+    _save(job, function(rows, **options))

@@ -105,6 +105,9 @@ class Layout:
         self.labels = f"{point}/labels/{{structure}}.h5"
         self.dynamics = f"{point}/dynamics.h5"
         self.dynamics_table = f"{point}/dynamics.tsv"
+        # chi_4, S_4 and its fits, G_4, chord lengths of one source (MD or a model's predictions),
+        # the long table of glassdyn.plots.heterogeneity; read by the heterogeneity figures
+        self.heterogeneity = f"{point}/heterogeneity/{{source}}.tsv"
         self.descriptors = f"{point}/descriptors/{{descriptor_set}}/{{structure}}.h5"
         self.glassbench_export = f"{point}/glassbench/{{structure}}.npz"
         self.model = f"{point}/models/{{training}}/{{model}}/{{label}}/type{{particle_type}}/t{{time_index}}.h5"

@@ -9,7 +9,11 @@ figure reads:
 - ``state_point``: the labels and predictions of a system's test structures at its lowest
   temperature (the papers show their lowest), at the modelled time nearest tau_alpha (or every
   modelled time), ``results/figures/<paper>/<figure>_<system>.{pdf,png,tsv}``;
-- ``dynamics``: the ``dynamics.h5`` summaries of every temperature of a system, same naming.
+- ``dynamics``: the ``dynamics.h5`` summaries of every temperature of a system, same naming;
+- ``training``: a system's model files (BOTAN's edge pretraining and its loss history);
+- ``heterogeneity``: the heterogeneity tables (chi_4, S_4 and its fits, xi_4, G_4, chord
+  lengths; :mod:`glassdyn.plots.heterogeneity`) of every temperature of a system, one per
+  source (MD or a model). No stage writes them yet, so these figures are never requested.
 
 A figure is requested by the default target only when the config computes what it draws (a
 learning curve needs ``studies.learning_curve``, BOTAN Fig. 8 BOTAN or NT-GNN, ...); what the
@@ -28,6 +32,7 @@ PAPERS = {
     "glassmlp-prl": "Jung, Biroli, Berthier, PRL 130, 238202 (2023): GlassMLP",
     "tglassmlp-prb": "Jung, Biroli, Berthier, PRB 109, 064205 (2024): tGlassMLP",
     "botan-jcp": "Shiba, Hanai, Suzumura, Iwashita, JCP 158, 084503 (2023): BOTAN",
+    "alkemade-jcp": "Alkemade, Boattini, Filion, Smallenburg, JCP 156, 204503 (2022): LR, NN and GNN",
 }
 
 
@@ -42,6 +47,7 @@ class FigureSpec:
     label : the label it shows (None: the system's first)
     times : ``tau_alpha`` (the modelled time nearest tau_alpha) or ``all`` (state-point figures)
     needs : what the config must compute for the figure to be drawn (see :func:`_has`)
+    dimension : only systems of this dimension (GlassMLP PRL Fig. 5 is KA 3D; None: any)
     """
 
     paper: str
@@ -53,6 +59,7 @@ class FigureSpec:
     label: str | None = None
     times: str = "tau_alpha"
     needs: str = "models"
+    dimension: int | None = None
 
 
 FIGURES = (
@@ -72,24 +79,79 @@ FIGURES = (
     FigureSpec("glassmlp-prl", "fig5a_pearson_vs_time", "scores", "score_vs_time",
                {"metric": "pearson", "label": "propensity"}, models=("glassmlp",), needs="glassmlp"),
     FigureSpec("glassmlp-prl", "sm2a_pearson_glassmlp_mlp_ridge", "scores", "score_vs_time", {"metric": "pearson"},
-               models=("glassmlp", "glassmlp-l1", "cage-ridge"), needs="glassmlp"),
+               models=("glassmlp", "glassmlp-l1", "glassmlp-ridge"), needs="glassmlp"),
     FigureSpec("tglassmlp-prb", "fig2_pearson_vs_time", "scores", "score_vs_time", {"metric": "pearson"},
                models=("glassmlp", "tglassmlp"), needs="tglassmlp"),
     FigureSpec("botan-jcp", "fig8_pearson_vs_time", "scores", "score_vs_time",
                {"metric": "pearson", "label": "propensity"}, models=("botan", "nt-gnn"), needs="botan"),
+    FigureSpec("botan-jcp", "fig5_edge_pearson_vs_time", "scores", "score_vs_time",
+               {"metric": "edge_pearson", "label": "propensity", "particle_type": "0-0", "ceiling": False},
+               models=("botan",), needs="botan_edges"),
+    FigureSpec("botan-jcp", "fig9_pearson_vs_cycles", "scores", "score_vs_parameter",
+               {"parameter": "n_cycles", "model": "botan"}, models=("botan",), needs="study:n_cycles"),
+    FigureSpec("botan-jcp", "fig10_pearson_vs_p", "scores", "score_vs_parameter",
+               {"parameter": "p", "model": "botan", "metrics": ["pearson", "edge_pearson"]}, models=("botan",),
+               needs="study:p"),
+    # Alkemade et al.: LR, NN and GNN on generational descriptors of hard spheres (large: type 0)
+    FigureSpec("alkemade-jcp", "fig4_pearson_lr_by_generation", "scores", "score_vs_time",
+               {"metric": "pearson", "ceiling": False}, models=("lr-g0", "lr-g1", "lr-g2"), needs="hard_spheres"),
+    FigureSpec("alkemade-jcp", "fig6_pearson_nn_by_generation", "scores", "score_vs_time",
+               {"metric": "pearson", "ceiling": False}, models=("nn-g0", "nn-g1", "nn-g2"), needs="hard_spheres"),
+    FigureSpec("alkemade-jcp", "fig8_pearson_lr_nn_gnn", "scores", "score_vs_time",
+               {"metric": "pearson", "particle_type": ["0", "1"]}, models=("lr-g2", "nn-g2", "gnn"), needs="hard_spheres"),
     # -- labels and predictions of one state point --------------------------------------------
     FigureSpec("roadmap", "si_fig2_distribution", "state_point", "label_distribution"),
     FigureSpec("roadmap", "si_fig3_prediction_histograms", "state_point", "prediction_histograms"),
     FigureSpec("roadmap", "si_fig4_snapshots", "state_point", "snapshot"),
     FigureSpec("roadmap", "si_fig5_cross_correlations", "state_point", "cross_correlations"),
     FigureSpec("glassmlp-prl", "fig2b_distributions_over_time", "state_point", "label_distributions_over_time",
-               models=("glassmlp", "cage-ridge"), times="all", needs="glassmlp"),
+               models=("glassmlp", "glassmlp-ridge"), times="all", needs="glassmlp"),
+    FigureSpec("glassmlp-prl", "fig3a_snapshots", "state_point", "snapshot", models=("glassmlp",), times="all",
+               needs="glassmlp"),
     FigureSpec("glassmlp-prl", "fig3b_chi4", "state_point", "chi4_vs_time", models=("glassmlp",), times="all",
                needs="glassmlp"),
+    FigureSpec("glassmlp-prl", "fig5b_chi4", "state_point", "chi4_vs_time", models=("glassmlp",), times="all",
+               needs="glassmlp", dimension=3),
+    FigureSpec("glassmlp-prl", "sm2b_chi4_glassmlp_mlp_ridge", "state_point", "chi4_vs_time",
+               models=("glassmlp", "glassmlp-l1", "glassmlp-ridge"), times="all", needs="glassmlp"),
+    FigureSpec("botan-jcp", "fig4_edge_snapshots", "state_point", "edge_snapshot", models=("botan",),
+               needs="botan_edges"),
+    FigureSpec("botan-jcp", "fig6_edge_distance_map", "state_point", "edge_distance_map", models=("botan",),
+               times="all", needs="botan_edges"),
     # -- averaged dynamics ---------------------------------------------------------------------
     FigureSpec("botan-jcp", "fig2_self_scattering", "dynamics", "self_scattering", needs="simulated"),
     FigureSpec("glassmlp-prl", "sm1_relaxation_times", "dynamics", "relaxation_times", needs="temperatures"),
+    FigureSpec("tglassmlp-prb", "fig13_mean_bond_breaking", "dynamics", "mean_label_vs_time", needs="simulated"),
+    # -- the model files ---------------------------------------------------------------------
+    FigureSpec("botan-jcp", "fig3_pretraining_loss", "training", "training_loss", models=("botan",), needs="pretraining"),
+    # -- dynamic heterogeneity (the heterogeneity tables) ----------------------------------------
+    FigureSpec("glassmlp-prl", "fig4a_four_point_structure_factor", "heterogeneity", "four_point_structure_factor",
+               models=("glassmlp",), needs="heterogeneity"),
+    FigureSpec("glassmlp-prl", "fig4b_xi4", "heterogeneity", "heterogeneity_vs_time", {"quantity": "xi4"},
+               models=("glassmlp",), needs="heterogeneity"),
+    FigureSpec("glassmlp-prl", "fig4c_scaled_structure_factor", "heterogeneity", "scaled_structure_factor",
+               {"source": "glassmlp"}, models=("glassmlp",), needs="heterogeneity"),
+    FigureSpec("glassmlp-prl", "fig4d_cubic_prefactor", "heterogeneity", "heterogeneity_vs_time", {"quantity": "A"},
+               models=("glassmlp",), needs="heterogeneity"),
+    FigureSpec("glassmlp-prl", "sm2c_four_point_structure_factor", "heterogeneity", "four_point_structure_factor",
+               models=("glassmlp", "glassmlp-l1", "glassmlp-ridge"), needs="heterogeneity"),
+    FigureSpec("glassmlp-prl", "sm5_four_point_correlation", "heterogeneity", "four_point_correlation",
+               models=("glassmlp",), needs="heterogeneity"),
+    FigureSpec("tglassmlp-prb", "fig6_chi4_spread", "heterogeneity", "heterogeneity_vs_time", {"quantity": "chi4"},
+               models=("tglassmlp",), needs="heterogeneity"),
+    FigureSpec("tglassmlp-prb", "fig7_xi4", "heterogeneity", "heterogeneity_vs_time", {"quantity": "xi4"},
+               models=("tglassmlp",), needs="heterogeneity"),
+    FigureSpec("tglassmlp-prb", "fig8_chord_length", "heterogeneity", "heterogeneity_vs_time",
+               {"quantity": "chord_length", "mean_label_range": [0.3, 0.95]}, models=("tglassmlp",), needs="heterogeneity"),
+    FigureSpec("tglassmlp-prb", "fig9_attention_lengths", "heterogeneity", "attention_lengths",
+               {"source": "tglassmlp"}, models=("tglassmlp",), needs="heterogeneity"),
+    FigureSpec("tglassmlp-prb", "fig12_length_scales", "heterogeneity", "length_scales_vs_temperature",
+               {"source": "tglassmlp"}, models=("tglassmlp",), needs="heterogeneity"),
+    FigureSpec("tglassmlp-prb", "fig14_cubic_prefactor", "heterogeneity", "heterogeneity_vs_time", {"quantity": "A"},
+               models=("tglassmlp",), needs="heterogeneity"),
 )
+#: the families, by what their figures read (each has its rule in rules/figures.smk)
+FAMILIES = ("scores", "state_point", "dynamics", "training", "heterogeneity")
 FIGURES_BY_NAME = {(f.paper, f.name): f for f in FIGURES}
 
 
@@ -102,7 +164,7 @@ def figure_spec(paper: str, name: str) -> FigureSpec:
     try:
         return FIGURES_BY_NAME[(paper, name)]
     except KeyError:
-        raise KeyError(f"no figure {paper}/{name}; known: {sorted(family_names('scores') + family_names('state_point') + family_names('dynamics'))}") from None
+        raise KeyError(f"no figure {paper}/{name}; known: {sorted(n for f in FAMILIES for n in family_names(f))}") from None
 
 
 # -- what a config computes ---------------------------------------------------------------------
@@ -129,6 +191,14 @@ def _has(plan, needs: str, label: str | None = None) -> bool:
         return "transfer" in studies and len(plan.temperatures) > 1
     if needs == "botan":
         return bool(trained & {"botan", "nt-gnn"})
+    if needs == "botan_edges":  # BOTAN's edge outputs, scored on the labels' edges
+        return "botan" in trained
+    if needs == "pretraining":
+        return "botan" in trained and plan.pretraining("botan") is not None
+    if needs.startswith("study:") or needs in ("hard_spheres", "heterogeneity"):
+        # hyperparameter studies, the hard-sphere system and the heterogeneity stage are not
+        # built yet: their figures have functions and rules, and are drawn once they are
+        return False
     if needs in trained:
         return label is None or label in labels
     return False
@@ -168,6 +238,12 @@ def _draws_state_point(plan, spec: FigureSpec) -> bool:
     return bool(plan.split(temperature)["test"]) and bool(state_point_models(plan, spec, temperature, system_label(plan)))
 
 
+def _dimension(plan, spec: FigureSpec) -> bool:
+    from glassdyn.systems.mixtures import get_mixture
+
+    return spec.dimension is None or get_mixture(plan.system["mixture"]).dimension == spec.dimension
+
+
 def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
     """(figure, system or None) of every figure the config draws: score figures once, the
     others once per system that computes what they read."""
@@ -178,8 +254,8 @@ def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
             if any(_has(plan, spec.needs, label) for plan in plans.values()):
                 out.append((spec, None))
         else:
-            out += [(spec, name) for name, plan in plans.items() if _has(plan, spec.needs) and
-                    (spec.family == "dynamics" or _draws_state_point(plan, spec))]
+            out += [(spec, name) for name, plan in plans.items() if _has(plan, spec.needs) and _dimension(plan, spec)
+                    and (spec.family != "state_point" or _draws_state_point(plan, spec))]
     return out
 
 
@@ -214,8 +290,13 @@ def figure_params(plans, paper: str, name: str, system: str | None = None) -> di
             out["options"]["model"] = models[0] if models else "glassmlp"
         return out
     plan = plans[system]
-    if spec.family == "dynamics":
+    if spec.family in ("dynamics", "heterogeneity"):
         out["temperatures"] = sorted(plan.temperatures, key=float)
+        if spec.family == "heterogeneity":
+            out["sources"] = ["MD", *spec.models]
+        return out
+    if spec.family == "training":
+        out["models"] = [m for m in spec.models if m in _trained(plan)]
         return out
     temperature = lowest_temperature(plan)
     label = spec.label or system_label(plan)

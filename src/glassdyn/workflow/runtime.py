@@ -45,6 +45,8 @@ STAGES = {
     "plot_scores": "glassdyn.workflow.figures:plot_scores",
     "plot_state_point": "glassdyn.workflow.figures:plot_state_point",
     "plot_dynamics": "glassdyn.workflow.figures:plot_dynamics",
+    "plot_training": "glassdyn.workflow.figures:plot_training",
+    "plot_heterogeneity": "glassdyn.workflow.figures:plot_heterogeneity",
 }
 
 
