@@ -321,3 +321,11 @@ def test_mean_bond_breaking_against_rescaled_time():
     plot = mean_label_vs_time({"0.4": (t, np.exp(-t / 100)), "0.3": (t, np.exp(-t / 1000))}, {"0.4": 100.0})
     assert [r["t_over_tau_alpha"] for r in plot.data if r["temperature"] == "0.4"] == pytest.approx(t / 100)
     assert plot.notes == ["T = 0.3: no tau_alpha, left out of the rescaled panel."]
+
+
+def test_mean_bond_breaking_without_any_relaxation_time_draws_one_panel():
+    from glassdyn.plots import mean_label_vs_time
+
+    t = np.geomspace(1, 10, 4)
+    plot = mean_label_vs_time({"0.64": (t, 1 - 0.01 * t)}, {"0.64": float("nan")})
+    assert len(plot.figure.axes) == 1 and [r["mean"] for r in plot.data] == pytest.approx(1 - 0.01 * t)

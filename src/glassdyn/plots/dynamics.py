@@ -103,24 +103,27 @@ def mean_label_vs_time(curves: dict, relaxation_times: dict | None = None, *, la
         return empty_plot(f"no mean {label} to draw")
     temperatures = sorted(curves, key=float)
     colours = _temperature_colours(temperatures)
-    figure, axes = new_figure(2, columns=1, panel_size=(3.4, 2.2))
+    relaxation_times = relaxation_times or {}
+    rescaled = any(np.isfinite(float(relaxation_times.get(T, np.nan))) for T in temperatures)
+    # without any tau_alpha (<C_B> never reached 1/2 on the grid) only the top panel is drawn
+    figure, axes = new_figure(2 if rescaled else 1, columns=1, panel_size=(3.4, 2.2))
     data, notes = [], []
     symbol = {"bond_breaking": r"$\langle C_B(t) \rangle$", "propensity": r"$\langle \mathcal{R}(t) \rangle$"}.get(label, label)
-    relaxation_times = relaxation_times or {}
     for temperature in temperatures:
         t, v = curves[temperature]
         order = np.argsort(t)
         t, v = t[order], v[order]
         axes[0].plot(t, v, "o-", ms=3, color=colours[temperature], label=f"$T = {temperature}$")
         tau = float(relaxation_times.get(temperature, np.nan))
-        if np.isfinite(tau) and tau > 0:
+        if rescaled and np.isfinite(tau) and tau > 0:
             axes[1].plot(t / tau, v, "o-", ms=3, color=colours[temperature])
         else:
             notes.append(f"T = {temperature}: no tau_alpha, left out of the rescaled panel.")
         data += [{"temperature": temperature, "time": a, "t_over_tau_alpha": a / tau if tau > 0 else np.nan, "mean": b}
                  for a, b in zip(t, v)]
     log_time_axis(axes[0])
-    log_time_axis(axes[1], r"$t / \tau_\alpha$")
+    if rescaled:
+        log_time_axis(axes[1], r"$t / \tau_\alpha$")
     for ax in axes:
         ax.set_ylabel(symbol)
     axes[0].legend(loc="best", fontsize="x-small")
