@@ -179,7 +179,8 @@ EDITS = {
         edit("inherent_structure", {"force_tolerance": 1.0e-9}),
         per_structure("quench_inherent_structure") | per_structure("compute_descriptors", sets=["glassmlp-prl", "baselines"])
         | structure_lists(["glassmlp-prl", "baselines"]) | models(["glassmlp", "baseline-epot_inh_L5"])
-        | scoring(["glassmlp", "baseline-epot_inh_L5"]) | SCORE_FIGURES | state_figures()),
+        # the state-point figures showing GlassMLP (and with it every one reading the baselines)
+        | scoring(["glassmlp", "baseline-epot_inh_L5"]) | SCORE_FIGURES | state_figures(["glassmlp"])),
     "a changed sampling interval of the chain": (
         # structure 0 starts the chain; 1 and 2 continue it (and so does everything built on them)
         edit("equilibration.sample_interval_tau_alpha", 1.5),
