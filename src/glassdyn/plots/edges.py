@@ -10,7 +10,7 @@ import numpy as np
 
 from glassdyn.plots.base import Plot, empty_plot, model_name, new_figure, styled
 from glassdyn.plots.distributions import _bin_edges
-from glassdyn.plots.snapshots import slab
+from glassdyn.plots.snapshots import box_panel, slab
 
 __all__ = ["edge_snapshot", "edge_distance_map", "pair_distances"]
 
@@ -62,13 +62,7 @@ def edge_snapshot(positions, types, box, edges, fields: dict, *, r_max: float = 
         lines.set_array(np.ma.masked_invalid(values[shown]))
         lines.set_clim(low, high)
         ax.add_collection(lines)
-        ax.set_xlim(0, box[0])
-        ax.set_ylim(0, box[1])
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.minorticks_off()
-        ax.set_title(model_name(name))
+        box_panel(ax, box, model_name(name))
         image = lines
         data += [{"panel": name, "i": int(e[0]), "j": int(e[1]), "r0": float(r), "value": float(v)}
                  for e, r, v in zip(edges[shown], r0[shown], values[shown])]

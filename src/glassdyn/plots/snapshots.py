@@ -25,6 +25,17 @@ def slab(positions, box, thickness: float = 1.0, centre: float | None = None) ->
     return np.abs(dz) < 0.5 * thickness
 
 
+def box_panel(ax, box, title: str) -> None:
+    """A panel showing the box's x-y projection: equal aspect, no ticks, a title."""
+    ax.set_xlim(0, box[0])
+    ax.set_ylim(0, box[1])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.minorticks_off()
+    ax.set_title(title)
+
+
 @styled
 def snapshot(positions, types, box, fields: dict, *, diameters=(1.0, 0.88, 0.94), particle_types=(0,),
              own_scale=(), thickness: float = 1.0, label: str = r"$\mathcal{R}$") -> Plot:
@@ -63,13 +74,7 @@ def snapshot(positions, types, box, fields: dict, *, diameters=(1.0, 0.88, 0.94)
         discs.set_array(np.ma.masked_invalid(v))
         discs.set_clim(low, high)
         ax.add_collection(discs)
-        ax.set_xlim(0, box[0])
-        ax.set_ylim(0, box[1])
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.minorticks_off()
-        ax.set_title(model_name(name))
+        box_panel(ax, box, model_name(name))
         if name in own_scale:
             figure.colorbar(discs, ax=ax, location="bottom", shrink=0.8)
         else:
