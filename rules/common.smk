@@ -8,7 +8,7 @@ import re
 import sys
 
 from glassdyn.config import ConfigError, validate_config
-from glassdyn.workflow import planning, reporting
+from glassdyn.workflow import planning, reporting, resources
 
 try:
     # Imports the config's plug-in modules, then checks every key against the registries.
@@ -23,6 +23,7 @@ RESULTS = config["results"]
 SEED = config["seed"]
 LAYOUT = planning.Layout(RESULTS)
 PLANS = {name: planning.SystemPlan(name, system) for name, system in config["systems"].items()}
+PLANS_BY_CONFIG = {id(plan.system): plan for plan in PLANS.values()}
 
 
 wildcard_constraints:
@@ -44,10 +45,12 @@ wildcard_constraints:
     dynamics_figure="|".join(f.name for f in reporting.FIGURES if f.family == "dynamics"),
     training_figure="|".join(f.name for f in reporting.FIGURES if f.family == "training"),
     heterogeneity_figure="|".join(f.name for f in reporting.FIGURES if f.family == "heterogeneity"),
+    group="[0-9]{3}",
 
 
 STRUCTURE = LAYOUT.structure
 ISOCONFIGURATIONAL = LAYOUT.isoconfigurational
+REPLICA_GROUP = LAYOUT.replica_group
 INHERENT_STRUCTURE = LAYOUT.inherent_structure
 CAGE_STATE = LAYOUT.cage_state
 LABELS = LAYOUT.labels
@@ -68,10 +71,9 @@ STATE_POINT_FIGURE = f"{RESULTS}/figures/{{paper}}/{{state_figure}}_{{system}}"
 DYNAMICS_FIGURE = f"{RESULTS}/figures/{{paper}}/{{dynamics_figure}}_{{system}}"
 TRAINING_FIGURE = f"{RESULTS}/figures/{{paper}}/{{training_figure}}_{{system}}"
 HETEROGENEITY_FIGURE = f"{RESULTS}/figures/{{paper}}/{{heterogeneity_figure}}_{{system}}"
-# Memory and scratch disk of a job (MB), constants: Snakemake evaluates callable resources (and
-# its default ones, which size every input file) for each of the tens of thousands of jobs of
-# a paper preset while planning, a quarter of the time of a dry run.
-JOB_RESOURCES = {"mem_mb": 2000, "disk_mb": 1000}
+# Threads, memory, run time and GPUs of every job, from the science (glassdyn.workflow.resources:
+# a measured cost model, one cached estimate per rule and state point).
+RESOURCES = resources.Resources(PLANS)
 
 
 def systems_where(predicate):
@@ -83,6 +85,9 @@ def systems_where(predicate):
 # Which rule makes a file depends on where the system's data come from; each rule is
 # constrained to its systems so that no two rules can make the same file.
 SIMULATED = systems_where(lambda s: planning.source_format(s) is None)
+# simulated systems whose replicas run in one job per structure, or in several (replicas_per_job)
+ONE_REPLICA_JOB = systems_where(lambda s: planning.source_format(s) is None and not PLANS_BY_CONFIG[id(s)].grouped_replicas())
+REPLICA_GROUPS = systems_where(lambda s: planning.source_format(s) is None and PLANS_BY_CONFIG[id(s)].grouped_replicas())
 IMPORTED_TRAJECTORIES = systems_where(lambda s: planning.source_format(s) in ("botan", "deepmind"))
 IMPORTED_LABELS = systems_where(lambda s: planning.source_format(s) == "glassbench")
 WITH_TRAJECTORIES = systems_where(lambda s: planning.source_format(s) != "glassbench")
@@ -144,6 +149,18 @@ def get_transferable_model_config(wildcards):
 # -- input functions -------------------------------------------------------------------------
 def get_source_file(wildcards):
     return PLANS[wildcards.system].source_file(wildcards.temperature, wildcards.structure)
+
+
+def get_replica_range(wildcards):
+    """params of run_replica_group: [first, last) of the group's replicas."""
+    return PLANS[wildcards.system].replica_group(wildcards.group)
+
+
+def get_replica_groups(wildcards):
+    """The group files merge_replicas joins, in replica order."""
+    groups = range(len(PLANS[wildcards.system].replica_groups()))
+    return [REPLICA_GROUP.format(system=wildcards.system, temperature=wildcards.temperature,
+                                 structure=wildcards.structure, group=f"{g:03d}") for g in groups]
 
 
 def get_previous_structure(wildcards):

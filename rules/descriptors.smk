@@ -18,7 +18,7 @@ rule compute_cage_state:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("compute_cage_state"),
     script:
         STAGE_SCRIPT
 
@@ -35,6 +35,6 @@ rule compute_descriptors:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("compute_descriptors"),
     script:
         STAGE_SCRIPT

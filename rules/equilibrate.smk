@@ -16,8 +16,8 @@ rule equilibrate_structure:
     params:
         config=get_equilibration_config,
         seed=SEED,
-    threads: 1
+    threads: RESOURCES.threads("equilibrate_structure")
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("equilibrate_structure"),
     script:
         STAGE_SCRIPT

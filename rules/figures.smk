@@ -19,7 +19,7 @@ rule plot_scores:
     localrule: True
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("plot_scores"),
     script:
         STAGE_SCRIPT
 
@@ -40,7 +40,7 @@ rule plot_state_point:
         figure=get_figure_params,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("plot_state_point"),
     script:
         STAGE_SCRIPT
 
@@ -60,7 +60,7 @@ rule plot_dynamics:
         figure=get_figure_params,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("plot_dynamics"),
     script:
         STAGE_SCRIPT
 
@@ -80,7 +80,7 @@ rule plot_training:
         figure=get_figure_params,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("plot_training"),
     script:
         STAGE_SCRIPT
 
@@ -101,6 +101,6 @@ rule plot_heterogeneity:
         figure=get_figure_params,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("plot_heterogeneity"),
     script:
         STAGE_SCRIPT

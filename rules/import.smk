@@ -18,7 +18,7 @@ rule import_isoconfigurational:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("import_isoconfigurational"),
     script:
         STAGE_SCRIPT
 
@@ -41,6 +41,6 @@ rule import_labels:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("import_labels"),
     script:
         STAGE_SCRIPT

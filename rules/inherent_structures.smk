@@ -16,6 +16,6 @@ rule quench_inherent_structure:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("quench_inherent_structure"),
     script:
         STAGE_SCRIPT

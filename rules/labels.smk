@@ -15,7 +15,7 @@ rule compute_labels:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("compute_labels"),
     script:
         STAGE_SCRIPT
 
@@ -34,7 +34,7 @@ rule summarize_dynamics:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("summarize_dynamics"),
     script:
         STAGE_SCRIPT
 
@@ -50,6 +50,6 @@ rule export_glassbench:
         main=log_path("export_glassbench"),
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("export_glassbench"),
     script:
         STAGE_SCRIPT

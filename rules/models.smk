@@ -34,7 +34,7 @@ rule pretrain_model:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("pretrain_model"),
     script:
         STAGE_SCRIPT
 
@@ -53,7 +53,7 @@ rule train_model:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("train_model"),
     script:
         STAGE_SCRIPT
 
@@ -73,7 +73,7 @@ rule train_transferable_model:
         seed=SEED,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("train_transferable_model"),
     script:
         STAGE_SCRIPT
 
@@ -92,7 +92,7 @@ rule predict_model:
         structures=get_test_structures,
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("predict_model"),
     script:
         STAGE_SCRIPT
 
@@ -109,7 +109,7 @@ rule evaluate_model:
         config=get_stage_config("evaluate_model"),
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("evaluate_model"),
     script:
         STAGE_SCRIPT
 
@@ -127,6 +127,6 @@ rule compare_models:
         dynamics=get_comparison_dynamics(),
     threads: 1
     resources:
-        **JOB_RESOURCES,
+        **RESOURCES.of("compare_models"),
     script:
         STAGE_SCRIPT

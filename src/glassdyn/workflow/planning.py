@@ -100,6 +100,8 @@ class Layout:
         self.results = r
         self.structure = f"{point}/equilibrated/{{structure}}.h5"
         self.isoconfigurational = f"{point}/isoconfigurational/{{structure}}.h5"
+        # one job's replicas of a structure, when they are split (isoconfigurational.replicas_per_job)
+        self.replica_group = f"{point}/replica_groups/{{structure}}/{{group}}.h5"
         self.inherent_structure = f"{point}/inherent_structures/{{structure}}.h5"
         self.cage_state = f"{point}/cage_states/{{structure}}.h5"
         self.labels = f"{point}/labels/{{structure}}.h5"
@@ -223,6 +225,26 @@ class SystemPlan:
     def continued_structure(self, structure: int | str) -> int | None:
         """See :func:`continued_structure`."""
         return continued_structure(self.system, structure)
+
+    # replicas -----------------------------------------------------------------------------
+    def replicas_per_job(self) -> int:
+        """Replicas one isoconfigurational job runs (``isoconfigurational.replicas_per_job``, default all)."""
+        iso = self.system.get("isoconfigurational", {})
+        n = iso.get("n_replicas", 32)
+        return min(n, iso.get("replicas_per_job") or n)
+
+    def grouped_replicas(self) -> bool:
+        """Whether a structure's replicas run in several jobs (merged by ``merge_replicas``)."""
+        return self.source_format is None and self.replicas_per_job() < self.system["isoconfigurational"]["n_replicas"]
+
+    def replica_groups(self) -> list[tuple[int, int]]:
+        """[first, last) replica indices of each job of a structure."""
+        n, size = self.system["isoconfigurational"]["n_replicas"], self.replicas_per_job()
+        return [(first, min(first + size, n)) for first in range(0, n, size)]
+
+    def replica_group(self, group: str) -> list[int]:
+        first, last = self.replica_groups()[int(group)]
+        return [first, last]
 
     # times --------------------------------------------------------------------------------
     @functools.cache
@@ -478,15 +500,20 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
     """
     sp = state_point(system, temperature) if temperature is not None else None
     physics = {"mixture": system["mixture"], "potential": system["potential"]}
+    # OpenMP threads change a trajectory's last bits: an MD job reads them (serial by default,
+    # left out then, so that results of serial runs keep their stage config)
+    threads = {"md_threads": system["md_threads"]} if system.get("md_threads", 1) > 1 else {}
     if stage == "equilibrate_structure":
         continued = continued_structure(system, structure) is not None
         return {**physics, "n_particles": system["n_particles"], "density": system["density"],
                 "timestep": system["timestep"], "thermostat_damping": system["thermostat_damping"],
-                "equilibration": _equilibration(system, continued), "state_point": _state(sp, "temperature", "tau_alpha")}
-    if stage == "run_isoconfigurational":
+                "equilibration": _equilibration(system, continued), "state_point": _state(sp, "temperature", "tau_alpha"),
+                **threads}
+    if stage in ("run_isoconfigurational", "run_replica_group", "merge_replicas"):
+        # how the replicas are split into jobs changes no number: not part of the stage config
+        iso = {k: v for k, v in system["isoconfigurational"].items() if k != "replicas_per_job"}
         return {**physics, "timestep": system["timestep"], "thermostat_damping": system["thermostat_damping"],
-                "isoconfigurational": dict(system["isoconfigurational"]),
-                "state_point": _state(sp, "temperature", "tau_alpha", "times")}
+                "isoconfigurational": iso, "state_point": _state(sp, "temperature", "tau_alpha", "times"), **threads}
     if stage == "quench_inherent_structure":
         return {**physics, "inherent_structure": dict(system["inherent_structure"])}
     if stage in ("import_isoconfigurational", "import_labels"):

@@ -27,6 +27,8 @@ CHECKPOINT_INTERVAL = float(os.environ.get("GLASSDYN_CHECKPOINT_INTERVAL", 600))
 STAGES = {
     "equilibrate_structure": "glassdyn.workflow.simulation:equilibrate_structure",
     "run_isoconfigurational": "glassdyn.workflow.simulation:run_isoconfigurational",
+    "run_replica_group": "glassdyn.workflow.simulation:run_replica_group",
+    "merge_replicas": "glassdyn.workflow.simulation:merge_replicas",
     "quench_inherent_structure": "glassdyn.workflow.simulation:quench_inherent_structure",
     "import_isoconfigurational": "glassdyn.workflow.imports:import_isoconfigurational",
     "import_labels": "glassdyn.workflow.imports:import_labels",

@@ -43,10 +43,13 @@ def equilibrate_structure(job: Job) -> None:
     temperature, structure = job.wildcards["temperature"], job.wildcards["structure"]
     seed = derive_seed(job.seed, "equilibrate", job.system_name, temperature, int(structure))
     previous = job.input.get("previous")
-    if config["equilibration"]["mode"] == "swap":
-        result, checkpoints = _equilibrate_with_swap(job, seed, previous)
-    else:
-        result, checkpoints = _equilibrate_with_md(job, seed, previous)
+    from glassdyn.md.simulation import md_threads
+
+    with md_threads(config.get("md_threads", 1)):
+        if config["equilibration"]["mode"] == "swap":
+            result, checkpoints = _equilibrate_with_swap(job, seed, previous)
+        else:
+            result, checkpoints = _equilibrate_with_md(job, seed, previous)
     result.metadata.update(tau_alpha=config["state_point"]["tau_alpha"], structure_index=int(structure),
                            system_name=job.system_name)
     save(output, result, job_provenance(job, seeds={"equilibration": seed}))
@@ -125,33 +128,84 @@ def _equilibrate_with_swap(job: Job, seed: int, previous):
     return result, [ckpt]
 
 
-def run_isoconfigurational(job: Job) -> None:
-    """Stage ``run_isoconfigurational``: all replicas of one structure."""
+def _replica_seeds(job: Job, structure) -> list[int]:
+    index = int(structure.metadata.get("structure_index", -1))
+    return [derive_seed(job.seed, "isoconfigurational", job.system_name, job.wildcards["temperature"], index, k)
+            for k in range(job.config["isoconfigurational"]["n_replicas"])]
+
+
+def _run_replicas(job: Job, output: str, replicas: range):
+    """Replicas ``replicas`` of the job's structure, resumed from their checkpoint."""
     from glassdyn.md.checkpoint import fingerprint
     from glassdyn.md.isoconfigurational import run_isoconfigurational as run
+    from glassdyn.md.simulation import md_threads
 
-    config, output = job.config, job.output["ensemble"]
+    config = job.config
     sp, iso = config["state_point"], config["isoconfigurational"]
     structure_file = job.input["structure"]
     structure = load(structure_file, "structure")
-    index = int(structure.metadata.get("structure_index", -1))
-    seeds = [derive_seed(job.seed, "isoconfigurational", job.system_name, job.wildcards["temperature"], index, k)
-             for k in range(iso["n_replicas"])]
+    seeds = _replica_seeds(job, structure)[replicas.start:replicas.stop]
     steps, _ = time_grid(sp, config["timestep"])
-    log.info("%d replicas of %s, %d times up to t = %g", len(seeds), structure_file, len(steps),
-             steps[-1] * config["timestep"])
+    log.info("replicas %d-%d of %s, %d times up to t = %g", replicas.start, replicas.stop - 1, structure_file,
+             len(steps), steps[-1] * config["timestep"])
     ckpt = checkpoint(output, seeds=seeds, steps=steps.tolist(), system=config, temperature=sp["temperature"],
                       structure=fingerprint(structure.positions))
-    ensemble = run(
-        potential(config), structure, temperature=sp["temperature"], steps=steps, timestep=config["timestep"],
-        replica_seeds=seeds, ensemble=iso["ensemble"], thermostat_damping=config["thermostat_damping"],
-        exact_temperature=iso["exact_temperature"], log_file=job.log.get("lammps"), checkpoint=ckpt,
-    )
-    ensemble.metadata.update(tau_alpha=sp["tau_alpha"], structure_index=index, system_name=job.system_name,
-                             structure_file=str(structure_file))
-    save(output, ensemble, job_provenance(job, seeds={"replicas": seeds}))
+    with md_threads(config.get("md_threads", 1)):
+        ensemble = run(
+            potential(config), structure, temperature=sp["temperature"], steps=steps, timestep=config["timestep"],
+            replica_seeds=seeds, ensemble=iso["ensemble"], thermostat_damping=config["thermostat_damping"],
+            exact_temperature=iso["exact_temperature"], log_file=job.log.get("lammps"), checkpoint=ckpt,
+        )
+    ensemble.metadata.update(tau_alpha=sp["tau_alpha"], structure_index=int(structure.metadata.get("structure_index", -1)),
+                             system_name=job.system_name, structure_file=str(structure_file))
+    return ensemble, ckpt
+
+
+def run_isoconfigurational(job: Job) -> None:
+    """Stage ``run_isoconfigurational``: all replicas of one structure."""
+    output = job.output["ensemble"]
+    ensemble, ckpt = _run_replicas(job, output, range(job.config["isoconfigurational"]["n_replicas"]))
+    save(output, ensemble, job_provenance(job, seeds={"replicas": ensemble.replica_seeds.tolist()}))
     ckpt.remove()
     log.info("wrote %s", output)
+
+
+def run_replica_group(job: Job) -> None:
+    """Stage ``run_replica_group``: replicas [first, last) of one structure (params ``replicas``)."""
+    output = job.output["group"]
+    first, last = job.params["replicas"]
+    ensemble, ckpt = _run_replicas(job, output, range(first, last))
+    ensemble.metadata["first_replica"] = int(first)
+    save(output, ensemble, job_provenance(job, seeds={"replicas": ensemble.replica_seeds.tolist()}))
+    ckpt.remove()
+    log.info("wrote %s", output)
+
+
+def merge_replicas(job: Job) -> None:
+    """Stage ``merge_replicas``: the groups of one structure, joined into the file one job writes.
+
+    Same arrays, metadata and provenance as ``run_isoconfigurational`` with the same seeds, so
+    the file is byte-identical to the single job's.
+    """
+    from dataclasses import replace
+
+    groups = [load(path, "isoconfigurational") for path in job.input["groups"]]
+    seeds = _replica_seeds(job, load(job.input["structure"], "structure"))
+    joined = np.concatenate([g.replica_seeds for g in groups])
+    if not np.array_equal(joined, seeds) or [g.metadata["first_replica"] for g in groups] != \
+            list(np.cumsum([0] + [len(g.replica_seeds) for g in groups[:-1]])):
+        raise ValueError(f"replica groups {job.input['groups']} do not hold replicas 0..{len(seeds) - 1} in order")
+    metadata = {k: v for k, v in groups[0].metadata.items() if k != "first_replica"}
+    metadata.update(n_replicas=len(seeds), replicas_from_checkpoint=sum(g.metadata["replicas_from_checkpoint"] for g in groups))
+    ensemble = replace(
+        groups[0],
+        positions=np.concatenate([g.positions for g in groups]),
+        potential_energy=np.concatenate([g.potential_energy for g in groups]),
+        kinetic_temperature=np.concatenate([g.kinetic_temperature for g in groups]),
+        replica_seeds=joined, metadata=metadata,
+    )
+    save(job.output["ensemble"], ensemble, job_provenance(job, stage="run_isoconfigurational", seeds={"replicas": seeds}))
+    log.info("wrote %s from %d groups", job.output["ensemble"], len(groups))
 
 
 def quench_inherent_structure(job: Job) -> None:
