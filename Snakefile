@@ -1,7 +1,8 @@
 # glassdyn: machine-learning glassy dynamics, end to end.
 #
-#   snakemake                                   # default demo (config/config.yaml), profile profiles/default
+#   snakemake --cores all                       # default demo (config/config.yaml), on this machine
 #   snakemake -n --configfile config/presets/roadmap-ka3d.yaml   # plan a paper's full protocol
+#   snakemake --workflow-profile profiles/slurm --configfile ...  # on a SLURM cluster (README)
 #
 # A --configfile replaces config/config.yaml instead of being merged into it, so a preset
 # is exactly what it says; --config key=value still overrides single keys.
@@ -28,6 +29,15 @@ include: "rules/labels.smk"
 include: "rules/descriptors.smk"
 include: "rules/models.smk"
 include: "rules/figures.smk"
+
+
+# Cheap gathering jobs run where Snakemake runs (a cluster's login node), not as cluster jobs.
+localrules:
+    all,
+    list_structures,
+    summarize_dynamics,
+    compare_models,
+    plot_scores,
 
 
 rule all:

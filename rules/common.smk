@@ -66,6 +66,8 @@ EVALUATION = LAYOUT.evaluation
 MODEL_COMPARISON = LAYOUT.model_comparison
 STRUCTURE_LIST = LAYOUT.structure_list
 STAGE_SCRIPT = "../scripts/run_stage.py"
+# every job's software, for --sdm conda (cluster users; README "Running on a cluster")
+CONDA_ENV = "../envs/glassdyn.yaml"
 SCORE_FIGURE = f"{RESULTS}/figures/{{paper}}/{{score_figure}}"
 STATE_POINT_FIGURE = f"{RESULTS}/figures/{{paper}}/{{state_figure}}_{{system}}"
 DYNAMICS_FIGURE = f"{RESULTS}/figures/{{paper}}/{{dynamics_figure}}_{{system}}"
@@ -153,12 +155,12 @@ def get_source_file(wildcards):
 
 def get_replica_range(wildcards):
     """params of run_replica_group: [first, last) of the group's replicas."""
-    return PLANS[wildcards.system].replica_group(wildcards.group)
+    return PLANS[wildcards.system].replica_group(wildcards.temperature, wildcards.group)
 
 
 def get_replica_groups(wildcards):
     """The group files merge_replicas joins, in replica order."""
-    groups = range(len(PLANS[wildcards.system].replica_groups()))
+    groups = range(len(PLANS[wildcards.system].replica_groups(wildcards.temperature)))
     return [REPLICA_GROUP.format(system=wildcards.system, temperature=wildcards.temperature,
                                  structure=wildcards.structure, group=f"{g:03d}") for g in groups]
 

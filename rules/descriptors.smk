@@ -19,6 +19,8 @@ rule compute_cage_state:
     threads: 1
     resources:
         **RESOURCES.of("compute_cage_state"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -36,5 +38,7 @@ rule compute_descriptors:
     threads: 1
     resources:
         **RESOURCES.of("compute_descriptors"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

@@ -19,5 +19,7 @@ rule equilibrate_structure:
     threads: RESOURCES.threads("equilibrate_structure")
     resources:
         **RESOURCES.of("equilibrate_structure"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

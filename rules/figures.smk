@@ -16,10 +16,11 @@ rule plot_scores:
         main="logs/figures/{paper}/{score_figure}.log",
     params:
         figure=get_figure_params,
-    localrule: True
     threads: 1
     resources:
         **RESOURCES.of("plot_scores"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -41,6 +42,8 @@ rule plot_state_point:
     threads: 1
     resources:
         **RESOURCES.of("plot_state_point"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -61,6 +64,8 @@ rule plot_dynamics:
     threads: 1
     resources:
         **RESOURCES.of("plot_dynamics"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -81,6 +86,8 @@ rule plot_training:
     threads: 1
     resources:
         **RESOURCES.of("plot_training"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -102,5 +109,7 @@ rule plot_heterogeneity:
     threads: 1
     resources:
         **RESOURCES.of("plot_heterogeneity"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

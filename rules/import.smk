@@ -19,6 +19,8 @@ rule import_isoconfigurational:
     threads: 1
     resources:
         **RESOURCES.of("import_isoconfigurational"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -42,5 +44,7 @@ rule import_labels:
     threads: 1
     resources:
         **RESOURCES.of("import_labels"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

@@ -17,5 +17,7 @@ rule quench_inherent_structure:
     threads: 1
     resources:
         **RESOURCES.of("quench_inherent_structure"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

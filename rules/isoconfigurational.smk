@@ -21,6 +21,8 @@ rule run_isoconfigurational:
     threads: RESOURCES.threads("run_isoconfigurational")
     resources:
         **RESOURCES.of("run_isoconfigurational"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -44,6 +46,8 @@ rule run_replica_group:
     threads: RESOURCES.threads("run_replica_group")
     resources:
         **RESOURCES.of("run_replica_group"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -64,5 +68,7 @@ rule merge_replicas:
     threads: 1
     resources:
         **RESOURCES.of("merge_replicas"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

@@ -16,6 +16,8 @@ rule compute_labels:
     threads: 1
     resources:
         **RESOURCES.of("compute_labels"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -35,6 +37,8 @@ rule summarize_dynamics:
     threads: 1
     resources:
         **RESOURCES.of("summarize_dynamics"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -51,5 +55,7 @@ rule export_glassbench:
     threads: 1
     resources:
         **RESOURCES.of("export_glassbench"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

@@ -13,7 +13,8 @@ rule list_structures:
         structure_list=STRUCTURE_LIST,
     log:
         main=f"logs/{{system}}/T{{temperature}}/list_structures/{{kind}}_{{first}}-{{last}}.log",
-    localrule: True
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -32,9 +33,11 @@ rule pretrain_model:
     params:
         config=get_pretraining_config,
         seed=SEED,
-    threads: 1
+    threads: RESOURCES.threads("pretrain_model")
     resources:
         **RESOURCES.of("pretrain_model"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -51,9 +54,11 @@ rule train_model:
     params:
         config=get_model_config,
         seed=SEED,
-    threads: 1
+    threads: RESOURCES.threads("train_model")
     resources:
         **RESOURCES.of("train_model"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -71,9 +76,11 @@ rule train_transferable_model:
     params:
         config=get_transferable_model_config,
         seed=SEED,
-    threads: 1
+    threads: RESOURCES.threads("train_transferable_model")
     resources:
         **RESOURCES.of("train_transferable_model"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -93,6 +100,8 @@ rule predict_model:
     threads: 1
     resources:
         **RESOURCES.of("predict_model"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -110,6 +119,8 @@ rule evaluate_model:
     threads: 1
     resources:
         **RESOURCES.of("evaluate_model"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT
 
@@ -128,5 +139,7 @@ rule compare_models:
     threads: 1
     resources:
         **RESOURCES.of("compare_models"),
+    conda:
+        CONDA_ENV
     script:
         STAGE_SCRIPT

@@ -301,8 +301,10 @@ def test_roadmap_preset_plans_full_protocol():
     )
     assert run.returncode == 0, run.stderr[-2000:]
     out = run.stdout + run.stderr
-    for rule in ("equilibrate_structure", "run_isoconfigurational", "quench_inherent_structure"):
-        assert any(line.split()[:2] == [rule, "2000"] for line in out.splitlines()), out[-2000:]
+    # 32 replicas of 500 structures at 4 T; split into jobs of 1 (T = 0.44) and 16 (T = 0.5)
+    for rule, jobs in (("equilibrate_structure", 2000), ("run_replica_group", 500 * (32 + 2 + 1 + 1)),
+                       ("merge_replicas", 2000), ("quench_inherent_structure", 2000)):
+        assert any(line.split()[:2] == [rule, str(jobs)] for line in out.splitlines()), (rule, out[-2000:])
     assert "64000 replica runs" in out
 
 

@@ -227,23 +227,28 @@ class SystemPlan:
         return continued_structure(self.system, structure)
 
     # replicas -----------------------------------------------------------------------------
-    def replicas_per_job(self) -> int:
-        """Replicas one isoconfigurational job runs (``isoconfigurational.replicas_per_job``, default all)."""
+    def replicas_per_job(self, temperature: str) -> int:
+        """Replicas one isoconfigurational job runs: the state point's ``replicas_per_job``, else
+        ``isoconfigurational.replicas_per_job``, else all."""
         iso = self.system.get("isoconfigurational", {})
         n = iso.get("n_replicas", 32)
-        return min(n, iso.get("replicas_per_job") or n)
+        return min(n, self.state_point(temperature).get("replicas_per_job") or iso.get("replicas_per_job") or n)
 
     def grouped_replicas(self) -> bool:
-        """Whether a structure's replicas run in several jobs (merged by ``merge_replicas``)."""
-        return self.source_format is None and self.replicas_per_job() < self.system["isoconfigurational"]["n_replicas"]
+        """Whether replicas run in groups (``run_replica_group``, merged by ``merge_replicas``) at
+        every state point: they do when one state point splits them."""
+        if self.source_format is not None:
+            return False
+        n = self.system["isoconfigurational"]["n_replicas"]
+        return any(self.replicas_per_job(t) < n for t in self.temperatures)
 
-    def replica_groups(self) -> list[tuple[int, int]]:
+    def replica_groups(self, temperature: str) -> list[tuple[int, int]]:
         """[first, last) replica indices of each job of a structure."""
-        n, size = self.system["isoconfigurational"]["n_replicas"], self.replicas_per_job()
+        n, size = self.system["isoconfigurational"]["n_replicas"], self.replicas_per_job(temperature)
         return [(first, min(first + size, n)) for first in range(0, n, size)]
 
-    def replica_group(self, group: str) -> list[int]:
-        first, last = self.replica_groups()[int(group)]
+    def replica_group(self, temperature: str, group: str) -> list[int]:
+        first, last = self.replica_groups(temperature)[int(group)]
         return [first, last]
 
     # times --------------------------------------------------------------------------------
@@ -600,8 +605,10 @@ def plan_summary(plans: dict[str, SystemPlan]) -> str:
         n_r = system["isoconfigurational"]["n_replicas"]
         eq = system["equilibration"]
         chains = f" in {eq['n_chains']} chain(s) per temperature" if eq["mode"] in ("single_run", "swap") else ""
+        per_job = sorted({plan.replicas_per_job(t) for t in plan.temperatures})
+        per_job = "/".join(str(k) for k in per_job)
         lines.append(
             f"glassdyn plan: {name}: {n_t} temperatures x {n_s} structures = {n_t * n_s} structures "
-            f"(equilibration: {eq['mode']}{chains}), {n_t * n_s * n_r} replica runs ({n_r} per isoconfigurational job)"
+            f"(equilibration: {eq['mode']}{chains}), {n_t * n_s * n_r} replica runs ({per_job} per isoconfigurational job)"
         )
     return "\n".join(lines)

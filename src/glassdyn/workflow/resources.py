@@ -14,39 +14,46 @@ Snakemake calls them through :class:`Resources`, which caches one answer per rul
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from glassdyn.config import time_grid
 
-#: Measured costs, seconds on one core of the development machine (benchmarks/cost_model.py).
+#: Measured costs, seconds on one core of the development machine (benchmarks/cost_model.py,
+#: N = 4096 KA 3D; figures of 2026-12-03, rounded up).
 COSTS = {
     # LAMMPS velocity Verlet, KA 3D at rho = 1.2 (lj/cut 2.5 sigma_ab, skin 0.3): s per atom-step
-    "md_atom_step": 1.0e-6,
+    "md_atom_step": 8.0e-7,
     # one FIRE / CG iteration of the quench, per atom
-    "minimisation_atom_iteration": 1.5e-6,
-    # swap Monte Carlo (KA2D), per attempted swap, and the MD between swap phases per atom-step
+    "minimisation_atom_iteration": 1.3e-6,
+    # swap Monte Carlo (KA2D), per attempted swap (benchmarks/swap_speed.py)
     "swap_attempt": 2.0e-6,
     # cage-state Monte Carlo, per attempted move
-    "cage_move": 1.0e-6,
-    # labels of one structure: per particle, replica and time
-    "label_particle_replica_time": 2.0e-6,
-    # descriptors of one structure, per particle and set
-    "descriptor_particle": 2.0e-4,
-    # training, per particle and epoch (one network, one label, one time), CPU
+    "cage_move": 1.7e-5,
+    # labels of one structure (R, C_B, edges, F_s, noise ceiling): per particle, replica and time
+    "label_particle_replica_time": 2.7e-6,
+    # one descriptor set of one structure (glassmlp-prl), per particle
+    "descriptor_particle": 5.5e-3,
+    # training, per particle and epoch (one network, one label, one time), CPU, one thread
     "train_particle_epoch": {
-        "glassmlp": 4.0e-6,
-        "glassmlp-l1": 4.0e-6,
-        "tglassmlp": 8.0e-6,
-        "botan": 1.0e-4,
-        "nt-gnn": 1.0e-4,
-        "gnn-dm": 1.0e-4,
-        "se3": 2.0e-2,
+        "glassmlp": 9.0e-6,
+        "glassmlp-l1": 9.0e-6,
+        "tglassmlp": 2.0e-5,
         "ridge": 1.0e-6,
+        "single-descriptor": 1.0e-6,
+        "botan": 1.2e-3,
+        "nt-gnn": 1.2e-3,
+        "gnn-dm": 1.2e-3,
+        # benchmarks/se3_speed.py: 150 s per step of two N = 4096 graphs (every time at once)
+        "se3": 1.8e-2,
     },
 }
-#: OpenMP speed-up of LAMMPS on t threads: t ** OMP_EXPONENT (measured for N = 4096).
+#: OpenMP speed-up of LAMMPS on t threads: t ** OMP_EXPONENT (0.92 measured from 1 to 2 threads;
+#: 0.8 allows for the poorer scaling of 4096 atoms on 16 threads, which was not measured)
 OMP_EXPONENT = 0.8
-#: Training on one GPU against one core (assumed; not measured on this project's machines).
-GPU_SPEEDUP = 50.0
+#: Training on one GPU against one core, per family. Not measured here (no GPU): SE(3) from the
+#: SI's timing (200 epochs of 400 structures in 11 h on a V100) against benchmarks/se3_speed.py;
+#: the others assumed.
+GPU_SPEEDUP = {"se3": 150.0, "default": 50.0}
 #: requested / predicted run time and memory
 SAFETY = 2.0
 #: floors: the start-up of Python, LAMMPS and PyTorch
@@ -117,13 +124,12 @@ def cage_state_seconds(config: dict, n_particles: int) -> float:
 
 
 # -- training ------------------------------------------------------------------------------------
-def training_seconds(family: str, epochs: float, n_particles_seen: float, n_networks: int = 1,
-                     gpu: bool = False) -> float:
-    """Predicted training time: epochs x particles per epoch x measured cost per particle-epoch."""
+def training_seconds(family: str, epochs: float, n_particles_seen: float, n_networks: int = 1) -> float:
+    """Predicted training time on one core: epochs x particles per epoch x networks x the
+    measured cost per particle-epoch of the model family."""
     costs = COSTS["train_particle_epoch"]
     cost = costs.get(family, costs["botan"])  # a plug-in model: priced as a graph network
-    seconds = epochs * n_particles_seen * n_networks * cost
-    return seconds / GPU_SPEEDUP if gpu else seconds
+    return epochs * n_particles_seen * n_networks * cost
 
 
 def model_epochs(model) -> float:
@@ -142,61 +148,95 @@ def wants_gpu(model) -> bool:
     return getattr(model, "device", "cpu") in ("cuda", "auto")
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """What one job needs: predicted seconds on ``threads`` threads, bytes of its arrays,
+    whether it imports PyTorch, and whether it asks for a GPU."""
+
+    seconds: float
+    array_bytes: float = 0.0
+    torch: bool = False
+    gpu: bool = False
+    threads: int = 1
+
+
+#: CPU training threads: a job predicted longer than this on one core gets more threads
+TRAINING_HOURS_PER_THREAD = 12.0
+MAX_TRAINING_THREADS = 8
+#: PyTorch's speed-up on t CPU threads (assumed t ** TORCH_EXPONENT)
+TORCH_EXPONENT = 0.7
+
+
+def training_estimate(seconds_one_core: float, array_bytes: float, gpu: bool, family: str = "default") -> Estimate:
+    """A training job: on a GPU one thread; on the CPU as many threads as keep it near
+    TRAINING_HOURS_PER_THREAD (PyTorch's intra-op threads, torch.set_num_threads)."""
+    if gpu:
+        speedup = GPU_SPEEDUP.get(family, GPU_SPEEDUP["default"])
+        return Estimate(seconds_one_core / speedup, array_bytes, True, True, 1)
+    threads = int(min(MAX_TRAINING_THREADS, max(1, math.ceil(seconds_one_core / 3600 / TRAINING_HOURS_PER_THREAD))))
+    return Estimate(seconds_one_core / threads**TORCH_EXPONENT, array_bytes, True, False, threads)
+
+
 class Resources:
-    """Per-rule resource functions for Snakemake, bound to the workflow's system plans.
+    """Per-rule ``threads`` and ``resources`` for Snakemake, bound to the workflow's system plans.
 
     ``Resources(plans).of("run_isoconfigurational")`` returns the ``resources:`` mapping of the
-    rule: callables of (wildcards, attempt) that look up one cached estimate per rule and
-    state point.
+    rule (``runtime``, ``mem_mb``, and ``gpu`` for training rules): callables of (wildcards,
+    attempt) that look up one cached :class:`Estimate` per rule and state point (and model).
+    ``threads(rule)`` gives the rule's ``threads:``.
     """
 
     def __init__(self, plans: dict):
         self.plans = plans
+        self._store = {}
+
+    def estimate(self, rule: str, wildcards) -> Estimate:
+        """The cached :class:`Estimate` of a job of ``rule`` with these wildcards."""
+        keys = ("system", "temperature", "model", "training", "label")
+        key = (rule, *(_get(wildcards, k) for k in keys))
+        if key not in self._store:
+            self._store[key] = getattr(self, "_" + rule, self._default)(wildcards)
+        return self._store[key]
 
     def of(self, rule: str) -> dict:
-        estimate = getattr(self, "_" + rule, self._default)
-
         def runtime(wildcards, attempt):
-            return runtime_minutes(self._cached(rule, estimate, wildcards)[0], attempt)
+            return runtime_minutes(self.estimate(rule, wildcards).seconds, attempt)
 
         def mem_mb(wildcards, attempt):
-            seconds, array_bytes, torch, _ = self._cached(rule, estimate, wildcards)
-            return memory_mb(array_bytes, attempt, torch)
+            e = self.estimate(rule, wildcards)
+            return memory_mb(e.array_bytes, attempt, e.torch)
 
         out = {"runtime": runtime, "mem_mb": mem_mb}
-        if rule in ("train_model", "pretrain_model", "train_transferable_model"):
-            out["gpu"] = lambda wildcards: int(self._cached(rule, estimate, wildcards)[3])
+        if rule in TRAINING_RULES:
+            out["gpu"] = lambda wildcards: int(self.estimate(rule, wildcards).gpu)
         return out
 
     def threads(self, rule: str):
-        """``threads:`` of an MD rule: the system's md_threads (LAMMPS OpenMP threads)."""
-        return lambda wildcards: int(self.plans[wildcards.system].system.get("md_threads", 1))
+        """``threads:`` of a rule: the system's md_threads for MD, the estimate's for training."""
+        return lambda wildcards: self.estimate(rule, wildcards).threads
 
-    def _cached(self, rule, estimate, wildcards):
-        keys = ("system", "temperature", "model", "training", "label")
-        key = (rule, *(wildcards.get(k) for k in keys))
-        return _cache(self, key, estimate, wildcards)
-
-    # Each estimate returns (seconds, array bytes, imports torch, wants a GPU).
     def _default(self, wildcards):
-        return 60.0, 0.0, False, False
+        return Estimate(60.0)
+
+    def _md_threads(self, plan) -> int:
+        return int(plan.system.get("md_threads", 1))
 
     def _equilibrate_structure(self, wildcards):
         plan = self.plans[wildcards.system]
         # a chain's first structures run from scratch: the longest job of the rule
         config = plan.stage_config("equilibrate_structure", wildcards.temperature, structure=0)
-        config["md_threads"] = plan.system.get("md_threads", 1)
+        config["md_threads"] = threads = self._md_threads(plan)
         n, d = plan.system["n_particles"], _dimension(plan)
-        return equilibration_seconds(config), n * d * 8.0 * 20, False, False
+        return Estimate(equilibration_seconds(config), n * d * 8.0 * 20, threads=threads)
 
     def _run_replica_group(self, wildcards):
         plan = self.plans[wildcards.system]
         config = plan.stage_config("run_isoconfigurational", wildcards.temperature)
-        config["md_threads"] = plan.system.get("md_threads", 1)
+        config["md_threads"] = threads = self._md_threads(plan)
         n, d = plan.system["n_particles"], _dimension(plan)
-        per_job = plan.replicas_per_job()
-        return (isoconfigurational_seconds(config, n, per_job),
-                isoconfigurational_bytes(config, n, per_job, d), False, False)
+        per_job = plan.replicas_per_job(wildcards.temperature)
+        return Estimate(isoconfigurational_seconds(config, n, per_job),
+                        isoconfigurational_bytes(config, n, per_job, d), threads=threads)
 
     _run_isoconfigurational = _run_replica_group  # one group of all the replicas
 
@@ -205,79 +245,91 @@ class Resources:
         config = plan.stage_config("run_isoconfigurational", wildcards.temperature)
         n, d = plan.system["n_particles"], _dimension(plan)
         reps = plan.system["isoconfigurational"]["n_replicas"]
-        return 60.0, 2 * isoconfigurational_bytes(config, n, reps, d), False, False
+        return Estimate(60.0, 2 * isoconfigurational_bytes(config, n, reps, d))
 
     def _quench_inherent_structure(self, wildcards):
         plan = self.plans[wildcards.system]
         n = _n_particles(plan, wildcards.temperature)
-        return minimisation_seconds(plan.stage_config("quench_inherent_structure"), n), n * 8.0 * 100, False, False
+        return Estimate(minimisation_seconds(plan.stage_config("quench_inherent_structure"), n), n * 8.0 * 100)
 
     def _compute_cage_state(self, wildcards):
         plan = self.plans[wildcards.system]
         n = _n_particles(plan, wildcards.temperature)
         config = plan.stage_config("compute_cage_state", wildcards.temperature)
-        return cage_state_seconds(config, n), n * 8.0 * 100, False, False
+        return Estimate(cage_state_seconds(config, n), n * 8.0 * 100)
 
     def _compute_labels(self, wildcards):
         plan = self.plans[wildcards.system]
         n = _n_particles(plan, wildcards.temperature)
         reps = plan.system.get("isoconfigurational", {}).get("n_replicas", 32)
         n_t = len(plan.times(wildcards.temperature))
-        seconds = n * reps * n_t * COSTS["label_particle_replica_time"] * 50  # neighbour lists per replica and time
-        return seconds, 4 * reps * n_t * n * 3 * 8.0, False, False
+        return Estimate(n * reps * n_t * COSTS["label_particle_replica_time"], 4 * reps * n_t * n * 3 * 8.0)
 
     def _compute_descriptors(self, wildcards):
         plan = self.plans[wildcards.system]
         n = _n_particles(plan, wildcards.temperature)
-        return n * COSTS["descriptor_particle"], n * 8.0 * 2000, False, False
+        return Estimate(n * COSTS["descriptor_particle"], n * 8.0 * 2000)
 
     def _train_model(self, wildcards):
         plan = self.plans[wildcards.system]
-        model, family = _built_model(plan, wildcards.model, wildcards.get("training", "all"))
+        model, family = _built_model(plan, wildcards.model, wildcards.training)
         split = plan.model_split(wildcards.temperature, wildcards.training, wildcards.model)
         n = _n_particles(plan, wildcards.temperature)
-        n_times = len(plan.trained_time_indices(wildcards.temperature)) if plan.all_times(wildcards.model) else 1
-        seen = len(split["train"]) * n * n_times
-        gpu = wants_gpu(model)
-        seconds = training_seconds(family, model_epochs(model), seen, getattr(model, "n_networks", 1), gpu)
-        graph = plan.is_graph_model(wildcards.model)
-        # descriptors (or graphs: ~ 60 edges per particle, hidden 64, float32, kept for backprop)
-        per_structure = n * (60 * 64 * 4.0 * 3 if graph else 1000 * 8.0)
-        return seconds, (len(split["train"]) + len(split.get("validation", ()))) * per_structure, True, gpu
+        structures = len(split["train"]) + len(split.get("validation", ()))
+        # a network of every time (SE(3)) predicts them all in one pass: the cost of one
+        seconds = training_seconds(family, model_epochs(model), len(split["train"]) * n, getattr(model, "n_networks", 1))
+        return training_estimate(seconds, _training_bytes(plan.is_graph_model(wildcards.model), n, model, structures),
+                                 wants_gpu(model), family)
 
     def _pretrain_model(self, wildcards):
         plan = self.plans[wildcards.system]
         model, family = _built_model(plan, wildcards.model, "all")
         pre = plan.pretraining(wildcards.model) or {}
-        temperature = pre.get("temperature") or next(iter(plan.system["state_points"]))["temperature"]
+        temperature = str(pre.get("temperature", plan.temperatures[0]))
+        temperature = temperature if temperature in plan.temperatures else plan.temperatures[0]
         n = _n_particles(plan, temperature)
-        n_train = len(plan.split(str(temperature))["train"]) if isinstance(temperature, str) else n
+        structures = len(plan.split(temperature)["train"])
         epochs = pre.get("epochs", model_epochs(model))
-        gpu = wants_gpu(model)
-        return (training_seconds(family, epochs, n_train * n, 1, gpu), n_train * n * 60 * 64 * 4.0 * 3, True, gpu)
+        return training_estimate(training_seconds(family, epochs, structures * n),
+                                 _training_bytes(True, n, model, structures), wants_gpu(model), family)
 
     def _train_transferable_model(self, wildcards):
         plan = self.plans[wildcards.system]
-        model, family = _built_model(plan, wildcards.model, wildcards.get("training", "all"))
+        model, family = _built_model(plan, wildcards.model, wildcards.training)
         seen = 0
-        for sp in plan.system["state_points"]:
-            t = str(sp["temperature"])
-            seen += len(plan.split(t)["train"]) * _n_particles(plan, t) * len(plan.times(t))
-        gpu = wants_gpu(model)
-        return training_seconds(family, model_epochs(model), seen, 1, gpu), seen * 1000 * 8.0 / 4, True, gpu
+        for t in plan.temperatures:
+            seen += len(plan.split(t)["train"]) * _n_particles(plan, t) * len(plan.time_indices(t))
+        return training_estimate(training_seconds(family, model_epochs(model), seen), seen * 400 * 4 * 2,
+                                 wants_gpu(model), family)
 
     def _predict_model(self, wildcards):
         plan = self.plans[wildcards.system]
         n = _n_particles(plan, wildcards.temperature)
         n_test = len(plan.split(wildcards.temperature)["test"])
-        return 120.0 + n_test * n * 1e-3, n_test * n * 8.0 * 1000, True, False
+        return Estimate(120.0 + n_test * n * 1e-3, n_test * n * 8.0 * 1000, torch=True)
 
 
-def _cache(resources, key, estimate, wildcards):
-    store = resources.__dict__.setdefault("_store", {})
-    if key not in store:
-        store[key] = estimate(wildcards)
-    return store[key]
+TRAINING_RULES = ("train_model", "pretrain_model", "train_transferable_model")
+
+
+def _get(wildcards, key):
+    try:
+        return wildcards.get(key)
+    except AttributeError:
+        return getattr(wildcards, key, None)
+
+
+def _training_bytes(graph: bool, n_particles: int, model, structures: int) -> float:
+    """Memory of a training job's data: each structure's graph (about 60 directed edges per
+    particle: indices, vectors, targets, 40 bytes) and one batch's activations kept for the
+    backward pass (hidden floats per edge and cycle, three copies); or each structure's
+    descriptor rows (up to 400 float32 columns and their standardised copy)."""
+    if not graph:
+        return structures * n_particles * 400 * 4 * 2
+    hidden = getattr(model, "hidden", None) or 16 * getattr(model, "channels", 8)
+    cycles = getattr(model, "n_cycles", None) or getattr(model, "n_layers", 8)
+    batch = getattr(model, "batch_size", 1) or 1
+    return structures * n_particles * 60 * 40 + batch * n_particles * 60 * hidden * 4 * 3 * cycles
 
 
 def _dimension(plan) -> int:
