@@ -1,6 +1,7 @@
 """Job resources from the science (glassdyn.workflow.resources) and replicas split into jobs."""
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -152,3 +153,15 @@ def test_openmp_threads_are_reproducible(ka3d, liquid):
     two = run(2)
     assert np.array_equal(two, run(2))
     assert np.abs(two - run(1)).max() < 1e-6  # same physics, other summation order
+
+
+def test_site_lammps_arguments_reach_every_instance_and_the_provenance(monkeypatch, tmp_path, ka3d, liquid):
+    from glassdyn.md.runtime import software_versions
+
+    monkeypatch.setenv("GLASSDYN_LAMMPS_ARGS", "-sf omp -pk omp 1")  # a site's accelerator switches
+    log = tmp_path / "lammps.log"
+    with Simulation(ka3d, liquid.box, liquid.types, liquid.positions, liquid.velocities, timestep=0.004,
+                    log_file=log) as sim:
+        sim.run(1)
+    assert re.search(r"pair \S+/omp", log.read_text()), "the /omp styles did not run"
+    assert software_versions()["lammps_arguments"] == "-sf omp -pk omp 1"
