@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from glassdyn.io import load
+from test_workflow import _workdir as workflow_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "tests/slurm/cluster.sh"
@@ -74,14 +75,8 @@ def cluster(tmp_path_factory):
 
 
 def _workdir(tmp_path, config, name="wf"):
-    work = tmp_path / name
-    work.mkdir()
-    for item in ("Snakefile", "rules", "scripts", "profiles", "report", "envs"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
-    (work / "config").mkdir()
-    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-    return work
+    (tmp_path / name).mkdir()
+    return workflow_copy(tmp_path / name, config)
 
 
 def _env():

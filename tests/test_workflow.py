@@ -65,7 +65,7 @@ TINY = {
 def _workdir(tmp_path, config):
     work = tmp_path / "wf"
     work.mkdir()
-    for item in ("Snakefile", "rules", "scripts", "profiles", "report"):
+    for item in ("Snakefile", "rules", "scripts", "profiles", "report", "envs"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
     (work / "config").mkdir()

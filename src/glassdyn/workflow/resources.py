@@ -25,7 +25,7 @@ COSTS = {
     "md_atom_step": 8.0e-7,
     # one FIRE / CG iteration of the quench, per atom
     "minimisation_atom_iteration": 1.3e-6,
-    # swap Monte Carlo (KA2D), per attempted swap (benchmarks/swap_speed.py)
+    # swap Monte Carlo (KA2D), per attempted swap: an estimate, not measured by cost_model.py
     "swap_attempt": 2.0e-6,
     # cage-state Monte Carlo, per attempted move
     "cage_move": 1.7e-5,
@@ -37,6 +37,7 @@ COSTS = {
     "train_particle_epoch": {
         "glassmlp": 9.0e-6,
         "glassmlp-l1": 9.0e-6,
+        # estimates, not measured: tGlassMLP about twice GlassMLP (wider input), linear fits tiny
         "tglassmlp": 2.0e-5,
         "ridge": 1.0e-6,
         "single-descriptor": 1.0e-6,
