@@ -221,3 +221,15 @@ def test_killed_job_resumes_from_its_checkpoint(cluster, tmp_path):
     whole = load(local / target, "isoconfigurational")
     assert whole.metadata["replicas_from_checkpoint"] == 0
     np.testing.assert_array_equal(resumed.positions, whole.positions)
+
+
+def test_cluster_profile_plans_with_resources(cluster, tmp_path):
+    """profiles/slurm itself (the one users fill in) is accepted by the plugin and plans every
+    job with the resources its rule declares."""
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["systems"]["tiny"]["md_threads"] = 3  # more than the profile's local-cores
+    work = _workdir(tmp_path, config)
+    run = _snakemake(work, "-n", "--workflow-profile", str(ROOT / "profiles/slurm"), "--slurm-no-account")
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = run.stdout + run.stderr
+    assert "gpu=1" in out and re.search(r"rule run_replica_group:(.|\n)*?threads: 3", out)

@@ -18,8 +18,10 @@ memory=${GLASSDYN_SLURM_MEMORY_MB:-16000}
 stop() {
     for daemon in slurmd slurmctld munged; do
         if [[ -f $state/$daemon.pid ]]; then
-            kill "$(cat "$state/$daemon.pid")" 2>/dev/null || true
-            for _ in $(seq 50); do kill -0 "$(cat "$state/$daemon.pid")" 2>/dev/null || break; sleep 0.1; done
+            pid=$(cat "$state/$daemon.pid")  # the daemon removes the file as it exits
+            kill "$pid" 2>/dev/null || true
+            for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -9 "$pid" 2>/dev/null || true
             rm -f "$state/$daemon.pid"
         fi
     done
