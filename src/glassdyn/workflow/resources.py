@@ -219,21 +219,18 @@ class Resources:
     def _default(self, wildcards):
         return Estimate(60.0)
 
-    def _md_threads(self, plan) -> int:
-        return int(plan.system.get("md_threads", 1))
-
     def _equilibrate_structure(self, wildcards):
         plan = self.plans[wildcards.system]
         # a chain's first structures run from scratch: the longest job of the rule
         config = plan.stage_config("equilibrate_structure", wildcards.temperature, structure=0)
-        config["md_threads"] = threads = self._md_threads(plan)
+        threads = config.get("md_threads", 1)  # the stage config carries it when > 1
         n, d = plan.system["n_particles"], _dimension(plan)
         return Estimate(equilibration_seconds(config), n * d * 8.0 * 20, threads=threads)
 
     def _run_replica_group(self, wildcards):
         plan = self.plans[wildcards.system]
         config = plan.stage_config("run_isoconfigurational", wildcards.temperature)
-        config["md_threads"] = threads = self._md_threads(plan)
+        threads = config.get("md_threads", 1)
         n, d = plan.system["n_particles"], _dimension(plan)
         per_job = plan.replicas_per_job(wildcards.temperature)
         return Estimate(isoconfigurational_seconds(config, n, per_job),
@@ -339,7 +336,7 @@ def _dimension(plan) -> int:
     return get_mixture(plan.system["mixture"]).dimension
 
 
-def _n_particles(plan, temperature) -> int:
+def _n_particles(plan, temperature=None) -> int:
     n = plan.system.get("n_particles")
     return int(n) if n else 4096  # imported data: the published sets' N (BOTAN, roadmap KA 3D)
 
