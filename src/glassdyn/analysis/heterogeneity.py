@@ -90,8 +90,44 @@ def _fourier_amplitudes(positions, weights, box, q_max):
     return out, q
 
 
+def _binned_power(positions, values, box, q_max, edges):
+    """Radially binned Fourier power of ``values`` and of the density, per structure.
+
+    With A(q) = sum_i X_i exp(i q . r_i) and B(q) = sum_i exp(i q . r_i), the power of the
+    field less any constant m is |A - m B|^2 = |A|^2 - 2 m Re(A B*) + m^2 |B|^2: binning the
+    three terms separately lets the ensemble mean (known only after the last structure) and
+    the jackknife's leave-out means be subtracted afterwards, exactly.
+
+    values: (n_sets, N). Returns the bin edges, the wave vectors per bin (n_bins,), the summed
+    |q| per bin, and the binned [|A|^2, Re(A B*)] (2, n_sets, n_bins) and |B|^2 (n_bins,),
+    each divided by N.
+    """
+    n = values.shape[1]
+    amplitudes, q = _fourier_amplitudes(positions, np.vstack([values, np.ones((1, n))]), box, q_max)
+    field, density = amplitudes[:-1], amplitudes[-1]
+    index = np.clip(np.searchsorted(edges, q, side="right") - 1, 0, len(edges) - 2)
+    n_bins = len(edges) - 1
+
+    def binned(weights):
+        return np.bincount(index, weights, minlength=n_bins)
+
+    counts = np.bincount(index, minlength=n_bins)
+    cross = np.stack([[binned(np.abs(a) ** 2) for a in field], [binned((a * density.conj()).real) for a in field]])
+    return counts, binned(q), cross / n, binned(np.abs(density) ** 2) / n
+
+
+def _q_edges(box, q_max, n_bins):
+    """Linear |q| bins from the smallest allowed wavenumber 2 pi / L_max to q_max."""
+    q_min = 2 * np.pi / np.max(box)
+    return np.linspace(q_min * (1 - 1e-9), q_max * (1 + 1e-9), n_bins + 1)
+
+
 class FourPointStructureFactor:
-    """S_4(q) of a scalar field carried by particles, radially averaged.
+    """S_4(q) of a scalar field carried by particles, radially averaged, accumulated over structures.
+
+    S_4(q) = N_1^-1 <W(q) W(-q)>, W(q) = sum_i (X_i - <Xbar>) exp(i q . R_i(0)): the ensemble
+    mean <Xbar> over all structures is subtracted, not each structure's own mean (PRB eq. 10;
+    the own mean would force W(0) = 0 and suppress S_4 at small q).
 
     Parameters
     ----------
@@ -101,37 +137,40 @@ class FourPointStructureFactor:
         Linear bins of |q| from the smallest allowed wavenumber to q_max.
 
     ``compute(positions, values, box, mean=None)``: positions (N_1, d) at t = 0, values
-    (N_1,) or (n_sets, N_1) (e.g. several times), mean the ensemble average <Xbar> to subtract
-    (default: the mean of ``values``). Accumulates over calls (one per structure);
-    ``wavenumbers`` (n_bins,) and ``s4`` ((n_bins,) or (n_sets, n_bins)) hold the averages,
-    NaN for bins without an allowed wave vector; ``counts`` the wave vectors per bin.
+    (N_1,) or (n_sets, N_1) (e.g. several times); ``mean`` fixes the value subtracted (for
+    fields of known mean) instead of the ensemble mean of all calls. Accumulates over calls
+    (one per structure); ``wavenumbers`` (n_bins,) and ``s4`` ((n_bins,) or (n_sets, n_bins))
+    hold the averages, NaN for bins without an allowed wave vector; ``counts`` the wave vectors
+    per bin.
     """
 
     def __init__(self, q_max: float = 2.0, n_bins: int = 50):
         self.q_max, self.n_bins = float(q_max), int(n_bins)
-        self._sum = None
+        self._cross = None
 
     def compute(self, positions, values, box, mean=None):
         positions = wrap(positions, box)
         values = np.asarray(values, dtype=float)
         single = values.ndim == 1
         values = np.atleast_2d(values)
-        centre = values.mean(axis=1, keepdims=True) if mean is None else np.reshape(np.asarray(mean, dtype=float), (-1, 1))
-        amplitudes, q = _fourier_amplitudes(positions, values - centre, box, self.q_max)
-        power = np.abs(amplitudes) ** 2 / values.shape[1]
-        if self._sum is not None and not np.allclose(box, self._box):
+        if self._cross is not None and not np.allclose(box, self._box):
             raise ValueError(f"box {box} differs from the first structure's {self._box}: use one instance per box")
-        if self._sum is None:
+        if self._cross is None:
             self._box = np.asarray(box, dtype=float).copy()
-            q_min = 2 * np.pi / np.max(box)
-            self.edges = np.linspace(q_min * (1 - 1e-9), self.q_max * (1 + 1e-9), self.n_bins + 1)
-            self._index = np.clip(np.searchsorted(self.edges, q, side="right") - 1, 0, self.n_bins - 1)
-            self.counts = np.bincount(self._index, minlength=self.n_bins)
-            self._q_sum = np.bincount(self._index, q, minlength=self.n_bins)
-            self._sum = np.zeros((len(values), self.n_bins))
+            self.edges = _q_edges(self._box, self.q_max, self.n_bins)
+            self._fixed = mean is not None
             self._single, self._calls = single, 0
-        for s in range(len(values)):
-            self._sum[s] += np.bincount(self._index, power[s], minlength=self.n_bins)
+            self._means = []
+        if (mean is not None) != self._fixed:
+            raise ValueError("pass mean= on every call or on none")
+        shift = 0.0 if mean is None else np.reshape(np.asarray(mean, dtype=float), (-1, 1))
+        counts, q_sum, cross, density = _binned_power(positions, values - shift, box, self.q_max, self.edges)
+        if self._cross is None:
+            self.counts, self._q_sum = counts, q_sum
+            self._cross, self._density = np.zeros_like(cross), np.zeros_like(density)
+        self._cross += cross
+        self._density += density
+        self._means.append((values - shift).mean(axis=1))
         self._calls += 1
         return self
 
@@ -142,8 +181,10 @@ class FourPointStructureFactor:
 
     @property
     def s4(self) -> np.ndarray:
+        m = 0.0 if self._fixed else np.mean(self._means, axis=0)[:, None]
+        power = self._cross[0] - 2 * m * self._cross[1] + m**2 * self._density
         with np.errstate(invalid="ignore", divide="ignore"):
-            s = np.where(self.counts > 0, self._sum / (self.counts * self._calls), np.nan)
+            s = np.where(self.counts > 0, power / (self.counts * self._calls), np.nan)
         return s[0] if self._single else s
 
 
