@@ -25,7 +25,13 @@ from glassdyn.analysis import (
     time_averaged_self_scattering,
 )
 from glassdyn.analysis.dynamics import double_stretched_exponential, fit_double_stretched_exponential
-from glassdyn.analysis.heterogeneity import _fourier_amplitudes, _wave_vectors
+from glassdyn.analysis.heterogeneity import (
+    DynamicHeterogeneity,
+    _fourier_amplitudes,
+    _wave_vectors,
+    cubic_ornstein_zernike,
+    jackknife_error,
+)
 from glassdyn.analysis.summary import summarize_labels
 from glassdyn.io import Labels
 
@@ -213,6 +219,70 @@ def test_s4_subtracts_the_ensemble_mean_not_each_structures_own():
     assert np.all(default.s4[:, 0] > own.s4[:, 0])
     with pytest.raises(ValueError, match="mean="):
         default.compute(*sets[0], box, mean=ensemble)
+
+
+def test_dynamic_heterogeneity_recovers_a_known_correlation_length():
+    # Gaussian fields of OZ spectrum chi / (1 + (q xi)^2) about a mean of 0.5: chi_4 (the
+    # variance of the structure means) -> S_4(q -> 0) = chi, and the OZ fit of S_4 -> xi.
+    rng = np.random.default_rng(11)
+    chi, xi = 2.0, 3.0
+    oz = lambda q: chi / (1 + (q * xi) ** 2)  # noqa: E731
+    dh = DynamicHeterogeneity(q_max=2.0, n_q_bins=40, oz_q_range=(0.0, 2.0), g4_r_max=None, chord_spacing=None)
+    for _ in range(300):
+        sites, values = _field_on_lattice(48, 48.0, oz, rng, random_amplitude=True)
+        dh.compute(sites, 0.5 + np.stack([values, 2 * values]), [48.0, 48.0])
+    result = dh.result()
+    (chi4, chi4_error), (xi4, xi4_error) = result["chi4"], result["xi4"]
+    assert abs(chi4[0] - chi) < 3 * chi4_error[0] and chi4_error[0] < 0.15 * chi
+    assert chi4[1] == pytest.approx(4 * chi4[0], rel=1e-9)  # twice the field, four times chi_4
+    np.testing.assert_allclose(xi4, xi, rtol=0.05)
+    assert np.all(xi4_error < 0.05 * xi) and np.all(np.abs(xi4 - xi) < 4 * xi4_error)
+    np.testing.assert_allclose(result["chi4_oz"][0], [chi, 4 * chi], rtol=0.05)
+    np.testing.assert_allclose(result["mean_label"][0], 0.5, atol=0.01)
+
+
+def test_dynamic_heterogeneity_jackknife_matches_brute_force_leave_one_out():
+    rng = np.random.default_rng(12)
+    box = np.array([14.0, 14.0])
+    ensemble = [(rng.uniform(0, 14.0, (400, 2)), rng.normal(0.4 + 0.1 * rng.normal(), 0.3, (3, 400)))
+                for _ in range(7)]
+    dh = DynamicHeterogeneity(q_max=2.5, n_q_bins=12, oz_q_range=(0.0, 2.5), cubic_q_range=(0.4, 2.5), g4_r_max=4.0,
+                              g4_bins=8, chord_spacing=1.0, jackknife_blocks=50)
+    for x, v in ensemble:
+        dh.compute(x, v, box)
+    result = dh.result()
+
+    def brute(subset):
+        s4 = FourPointStructureFactor(q_max=2.5, n_bins=12)
+        for x, v in subset:
+            s4.compute(x, v, box)
+        mean = np.mean([v.mean(axis=1) for _, v in subset], axis=0)
+        g4 = np.mean([[four_point_correlation(x, vt, box, 4.0, 8, mean=m)[1] for vt, m in zip(v, mean)]
+                      for x, v in subset], axis=0)
+        return {"chi4": chi4(np.stack([v for _, v in subset])), "S4": s4.s4, "G4": g4,
+                "chord_length": np.mean([[average_chord_length(x, vt, box, 1.0) for vt in v] for x, v in subset], axis=0)}
+
+    full = brute(ensemble)
+    leave_one_out = [brute(ensemble[:k] + ensemble[k + 1:]) for k in range(len(ensemble))]
+    for key in ("chi4", "S4", "G4", "chord_length"):
+        np.testing.assert_allclose(result[key][0], full[key], rtol=1e-9, atol=1e-12, err_msg=key)
+        np.testing.assert_allclose(result[key][1], jackknife_error([e[key] for e in leave_one_out]), rtol=1e-8,
+                                   err_msg=key)
+    # the mean's jackknife error is its standard error
+    means = np.stack([v.mean(axis=1) for _, v in ensemble])
+    np.testing.assert_allclose(result["mean_label"][1], means.std(axis=0, ddof=1) / np.sqrt(len(ensemble)), rtol=1e-9)
+    # fewer blocks than structures: contiguous blocks, still a finite error
+    few = DynamicHeterogeneity(q_max=2.5, n_q_bins=12, g4_r_max=None, chord_spacing=None, jackknife_blocks=3)
+    for x, v in ensemble:
+        few.compute(x, v, box)
+    assert np.all(np.isfinite(few.result()["chi4"][1]))
+
+
+def test_cubic_fit_with_the_length_fixed():
+    q = np.linspace(0.05, 1.0, 30)
+    s4 = cubic_ornstein_zernike(q, 3.0, 5.0, 0.7)
+    fit = fit_s4(q, s4, (0.2, 0.6), form="cubic", xi=5.0)
+    assert fit == pytest.approx({"chi": 3.0, "xi": 5.0, "A": 0.7}, rel=1e-6)
 
 
 @pytest.mark.parametrize("box", [[5.0, 6.5], [5.0, 6.0, 7.0]])

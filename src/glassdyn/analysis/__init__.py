@@ -9,6 +9,7 @@ from glassdyn.analysis.dynamics import (
     time_averaged_self_scattering,
 )
 from glassdyn.analysis.heterogeneity import (
+    DynamicHeterogeneity,
     FourPointStructureFactor,
     average_chord_length,
     chi4,
@@ -30,6 +31,7 @@ from glassdyn.analysis.metrics import (
 )
 
 __all__ = [
+    "DynamicHeterogeneity",
     "FourPointStructureFactor",
     "TimeTemperatureSuperposition",
     "arrhenius_fit",

@@ -196,12 +196,13 @@ def cubic_ornstein_zernike(q, chi, xi, a):
     return chi / (1.0 + (q * xi) ** 2 + a * (q * xi) ** 3)
 
 
-def fit_s4(q, s4, q_range=(0.0, np.inf), form: str = "ornstein_zernike", counts=None) -> dict:
+def fit_s4(q, s4, q_range=(0.0, np.inf), form: str = "ornstein_zernike", counts=None, xi=None) -> dict:
     """Fit S_4(q) on q_range: 'ornstein_zernike' -> chi, xi; 'cubic' -> chi, xi, A (PRB eq. C1).
 
     ``counts`` (wave vectors per bin, as in :class:`FourPointStructureFactor`) weights the
     bins: |W(q)|^2 of one wave vector scatters by ~100 %, so a bin's relative error is
-    1/sqrt(counts). Starting values come from 1/S_4 = 1/chi + (xi^2/chi) q^2.
+    1/sqrt(counts). Starting values come from 1/S_4 = 1/chi + (xi^2/chi) q^2. ``xi`` fixes
+    the length (cubic form: PRB Fig. 14 takes A "after fitting the length scale xi_S4").
     """
     q, s4 = np.asarray(q, dtype=float), np.asarray(s4, dtype=float)
     counts = np.ones_like(q) if counts is None else np.asarray(counts, dtype=float)
@@ -214,18 +215,29 @@ def fit_s4(q, s4, q_range=(0.0, np.inf), form: str = "ornstein_zernike", counts=
     xi0 = np.sqrt(max(slope * chi0, 1e-6))
     # Relative errors 1/sqrt(counts) of the *model* (weights from the noisy data itself would
     # favour bins that fluctuated low and bias chi and xi down): refit with updated weights.
-    params, model = (chi0, xi0), ornstein_zernike
-    bounds = ([0, 0], [np.inf, np.inf])
-    if form == "cubic":
-        params, model, bounds = (chi0, xi0, 0.1), cubic_ornstein_zernike, ([0, 0, 0], [np.inf] * 3)
-    elif form != "ornstein_zernike":
+    if form not in ("ornstein_zernike", "cubic"):
         raise ValueError(f"form must be 'ornstein_zernike' or 'cubic', got {form!r}")
+    full = ornstein_zernike if form == "ornstein_zernike" else cubic_ornstein_zernike
+    names = ("chi", "xi", "A")[: 2 if form == "ornstein_zernike" else 3]
+    params = [chi0, xi0, 0.1][: len(names)]
+    free = list(names)
+    if xi is not None:  # the length fixed: fit the others
+        free.remove("xi")
+        params = [p for n, p in zip(names, params) if n != "xi"]
+
+    def model(q, *p):
+        values = dict(zip(free, p), **({} if xi is None else {"xi": float(xi)}))
+        return full(q, *(values[n] for n in names))
+
+    bounds = ([0] * len(free), [np.inf] * len(free))
     sigma = s4 / np.sqrt(counts)
     for _ in range(3):
         params, _ = optimize.curve_fit(model, q, s4, p0=params, sigma=sigma, bounds=bounds, maxfev=20000)
         sigma = model(q, *params) / np.sqrt(counts)
-    names = ("chi", "xi", "A")
-    return {k: float(v) for k, v in zip(names, params)}
+    out = dict(zip(free, (float(v) for v in params)))
+    if xi is not None:
+        out["xi"] = float(xi)
+    return {n: out[n] for n in names}
 
 
 # -- G_4(r) ----------------------------------------------------------------------------------
@@ -303,3 +315,184 @@ def average_chord_length(positions, values, box, spacing: float = 1.0, mobile: s
     """<xi_chord> of one structure; average over structures outside."""
     lengths = chord_lengths(positions, values, box, spacing, mobile)
     return float(lengths.mean()) if len(lengths) else 0.0
+
+
+# -- all of them, over an ensemble, with jackknife errors --------------------------------------
+def jackknife_error(estimates) -> np.ndarray:
+    """Standard error from leave-one-block-out estimates (n_blocks, ...): sqrt((B-1)/B sum (x_b - x_mean)^2)."""
+    estimates = np.asarray(estimates, dtype=float)
+    b = len(estimates)
+    if b < 2:
+        return np.full(estimates.shape[1:], np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.sqrt((b - 1) / b * np.sum((estimates - estimates.mean(axis=0)) ** 2, axis=0))
+
+
+def _safe_fit(q, s4, counts, q_range, form, xi=None) -> dict:
+    """fit_s4, NaN for every parameter where too few bins or the fit fails."""
+    names = ("chi", "xi") if form == "ornstein_zernike" else ("chi", "xi", "A")
+    if xi is not None and not np.isfinite(xi):
+        return dict.fromkeys(names, np.nan)
+    try:
+        return fit_s4(q, s4, q_range, form=form, counts=counts, xi=xi)
+    except (ValueError, RuntimeError):
+        return dict.fromkeys(names, np.nan)
+
+
+class DynamicHeterogeneity:
+    """chi_4(t), S_4(q, t) and its fits, G_4(r, t) and the chord length of one particle type's
+    field over an ensemble of structures, with jackknife errors over structures.
+
+    Every observable subtracts the ensemble mean <Xbar(t)> (PRB eq. 10), known only after the
+    last structure: each structure's contributions are kept as the terms of |A - m B|^2
+    (:func:`_binned_power`) and of the weighted pair sums, so the full estimate and every
+    leave-one-block-out estimate subtract their own mean exactly. Blocks are contiguous runs of
+    structures, ``min(n_structures, jackknife_blocks)`` of them; with one block per structure
+    the error is the leave-one-out jackknife's.
+
+    Fits per time (PRB Sec. V.A, App. C): Ornstein-Zernike chi_4^OZ / (1 + (q xi_4)^2) on
+    ``oz_q_range`` gives xi_4 and chi_4^OZ; the cubic form (eq. C1) on ``cubic_q_range`` with
+    xi fixed at xi_4 gives A (Fig. 14: A "extracted from S_4 after fitting the length scale").
+
+    Parameters
+    ----------
+    q_max : float
+        Largest wavenumber of S_4 (1/sigma_11).
+    n_q_bins : int
+        Linear |q| bins from 2 pi / L to q_max.
+    oz_q_range, cubic_q_range : (float, float)
+        q ranges (1/sigma_11) of the two fits.
+    g4_r_max : float or None
+        Range of G_4(r) (sigma_11); clipped below half the box; None: no G_4.
+    g4_bins : int
+        Radial bins of G_4.
+    chord_spacing : float or None
+        Lattice edge of the chord lengths (sigma_11); None: no chords.
+    chord_mobile : {'low', 'high'}
+        Which side of the median is mobile: 'low' for C_B and the overlap, 'high' for R.
+    jackknife_blocks : int
+        Most blocks of the jackknife.
+
+    ``compute(positions, values, box)``: positions (N_1, d) at t = 0, values (n_t, N_1) of one
+    structure (NaN rows: times without a value, skipped); call once per structure. Then
+    ``result()`` gives the estimates and errors as arrays.
+    """
+
+    def __init__(self, q_max: float = 2.0, n_q_bins: int = 50, oz_q_range=(0.0, 0.6), cubic_q_range=(0.2, 0.6),
+                 g4_r_max: float | None = 10.0, g4_bins: int = 50, chord_spacing: float | None = 1.0,
+                 chord_mobile: str = "low", jackknife_blocks: int = 50):
+        self.q_max, self.n_q_bins = float(q_max), int(n_q_bins)
+        self.oz_q_range, self.cubic_q_range = tuple(oz_q_range), tuple(cubic_q_range)
+        self.g4_r_max, self.g4_bins = g4_r_max, int(g4_bins)
+        self.chord_spacing, self.chord_mobile = chord_spacing, chord_mobile
+        self.jackknife_blocks = int(jackknife_blocks)
+        self._structures = []
+
+    def compute(self, positions, values, box):
+        box = np.asarray(box, dtype=float)
+        positions = wrap(np.asarray(positions, dtype=float), box)
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        if values.shape[1] != len(positions):
+            raise ValueError(f"values have {values.shape[1]} particles, positions {len(positions)}")
+        if not self._structures:
+            self.box_, self.n_particles_ = box.copy(), len(positions)
+            self.edges_ = _q_edges(box, self.q_max, self.n_q_bins)
+            r_max = self.g4_r_max
+            if r_max is not None:
+                r_max = min(float(r_max), 0.5 * box.min() * (1 - 1e-9))
+                self.g4_edges_ = np.linspace(0.0, r_max, self.g4_bins + 1)
+        elif not np.allclose(box, self.box_) or len(positions) != self.n_particles_ or len(values) != len(self._structures[0]["mean"]):
+            raise ValueError(f"structure {len(self._structures)}: box, particle count or time grid differ from the first")
+        finite = np.isfinite(values).all(axis=1)
+        filled = np.where(finite[:, None], values, 0.0)
+        counts, q_sum, cross, density = _binned_power(positions, filled, box, self.q_max, self.edges_)
+        entry = {"mean": np.where(finite, filled.mean(axis=1), np.nan), "s4_cross": cross, "s4_density": density}
+        if self.g4_r_max is not None:
+            entry["g4_xx"], entry["g4_x1"], entry["g4_11"] = self._pair_sums(positions, filled, finite, box)
+        if self.chord_spacing is not None:
+            entry["chord"] = np.array([average_chord_length(positions, v, box, self.chord_spacing, self.chord_mobile)
+                                       if ok else np.nan for v, ok in zip(filled, finite)])
+        self.q_counts_, self._q_sum = counts, q_sum
+        self._structures.append(entry)
+        return self
+
+    def _pair_sums(self, positions, values, finite, box):
+        """Per time, binned sum_{i != j} X_i X_j, sum_{i != j} X_i and sum_{i != j} 1 over pairs at r."""
+        tree = cKDTree(positions, boxsize=box)
+        edges = self.g4_edges_
+        ones = np.ones(len(positions))
+
+        def pairs(a, b):  # ordered pairs; [1:] drops the self pairs at r = 0
+            return tree.count_neighbors(tree, edges, weights=(a, b), cumulative=False)[1:]
+
+        n_bins = len(edges) - 1
+        xx = np.full((len(values), n_bins), np.nan)
+        x1 = np.full((len(values), n_bins), np.nan)
+        for k, (v, ok) in enumerate(zip(values, finite)):
+            if ok:
+                xx[k], x1[k] = pairs(v, v), pairs(v, ones)
+        return xx, x1, pairs(ones, ones)
+
+    # estimates of a set of structures, from their summed terms ---------------------------
+    def _blocks(self):
+        n = len(self._structures)
+        b = max(1, min(n, self.jackknife_blocks))
+        return np.arange(n) * b // n, b
+
+    def _estimates(self, sums, n):
+        """Every observable of a set of n structures from its summed per-structure terms."""
+        mean = sums["mean"] / n  # (n_t,)
+        out = {"mean_label": mean,
+               "chi4": self.n_particles_ * (sums["mean_sq"] / n - mean**2)}
+        m = mean[:, None]
+        power = sums["s4_cross"][0] - 2 * m * sums["s4_cross"][1] + m**2 * sums["s4_density"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["S4"] = np.where(self.q_counts_ > 0, power / (self.q_counts_ * n), np.nan)
+        if "g4_xx" in sums:
+            d = len(self.box_)
+            e = self.g4_edges_
+            shell = np.pi * np.diff(e**2) if d == 2 else 4.0 / 3.0 * np.pi * np.diff(e**3)
+            pair = sums["g4_xx"] - 2 * m * sums["g4_x1"] + m**2 * sums["g4_11"]
+            out["G4"] = np.prod(self.box_) / self.n_particles_ * pair / (shell * n)
+        if "chord" in sums:
+            out["chord_length"] = sums["chord"] / n
+        q = self.wavenumbers_
+        oz = [_safe_fit(q, s, self.q_counts_, self.oz_q_range, "ornstein_zernike") for s in out["S4"]]
+        out["xi4"] = np.array([f["xi"] for f in oz])
+        out["chi4_oz"] = np.array([f["chi"] for f in oz])
+        out["A"] = np.array([_safe_fit(q, s, self.q_counts_, self.cubic_q_range, "cubic", xi=x)["A"]
+                             for s, x in zip(out["S4"], out["xi4"])])
+        return out
+
+    @property
+    def wavenumbers_(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.q_counts_ > 0, self._q_sum / self.q_counts_, np.nan)
+
+    @property
+    def distances_(self) -> np.ndarray:
+        return 0.5 * (self.g4_edges_[1:] + self.g4_edges_[:-1])
+
+    def result(self) -> dict:
+        """{observable: (estimate, jackknife error)}: ``mean_label``, ``chi4``, ``xi4``,
+        ``chi4_oz``, ``A``, ``chord_length`` (n_t,), ``S4`` (n_t, n_q_bins), ``G4`` (n_t, g4_bins);
+        the axes are ``wavenumbers_`` and ``distances_``. chi_4 and its errors need two or more
+        structures (NaN otherwise)."""
+        if not self._structures:
+            raise ValueError("no structures: call compute() first")
+        block, n_blocks = self._blocks()
+        keys = [k for k in self._structures[0] if k != "mean"]
+        terms = {k: np.stack([s[k] for s in self._structures]) for k in keys}
+        terms["mean"] = np.stack([s["mean"] for s in self._structures])
+        terms["mean_sq"] = terms["mean"] ** 2
+        per_block = {k: np.stack([v[block == b].sum(axis=0) for b in range(n_blocks)]) for k, v in terms.items()}
+        total = {k: v.sum(axis=0) for k, v in per_block.items()}
+        n = len(self._structures)
+        full = self._estimates(total, n)
+        if n < 2:
+            full["chi4"] = np.full_like(full["chi4"], np.nan)
+        sizes = np.bincount(block, minlength=n_blocks)
+        left_out = [self._estimates({k: total[k] - per_block[k][b] for k in total}, n - sizes[b])
+                    for b in range(n_blocks)] if n_blocks > 1 else []
+        return {k: (v, jackknife_error([e[k] for e in left_out]) if left_out else np.full_like(v, np.nan))
+                for k, v in full.items()}
