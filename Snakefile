@@ -28,6 +28,7 @@ include: "rules/import.smk"
 include: "rules/labels.smk"
 include: "rules/descriptors.smk"
 include: "rules/models.smk"
+include: "rules/heterogeneity.smk"
 include: "rules/figures.smk"
 
 

@@ -46,6 +46,7 @@ wildcard_constraints:
     training_figure="|".join(f.name for f in reporting.FIGURES if f.family == "training"),
     heterogeneity_figure="|".join(f.name for f in reporting.FIGURES if f.family == "heterogeneity"),
     group="[0-9]{3}",
+    source="MD|[a-z][A-Za-z0-9_-]*",
 
 
 STRUCTURE = LAYOUT.structure
@@ -56,6 +57,7 @@ CAGE_STATE = LAYOUT.cage_state
 LABELS = LAYOUT.labels
 DYNAMICS = LAYOUT.dynamics
 DYNAMICS_TABLE = LAYOUT.dynamics_table
+HETEROGENEITY = LAYOUT.heterogeneity
 DESCRIPTORS = LAYOUT.descriptors
 GLASSBENCH_EXPORT = LAYOUT.glassbench_export
 MODEL = LAYOUT.model
@@ -309,6 +311,17 @@ def get_heterogeneity_figure_data(wildcards):
     spec = get_figure_params(wildcards)
     return [LAYOUT.heterogeneity.format(system=wildcards.system, temperature=t, source=source)
             for t in spec["temperatures"] for source in spec["sources"]]
+
+
+def get_heterogeneity_inputs(wildcards):
+    """The test structures' labels (positions, and the MD source's values) and, for a model
+    source, its predictions of them."""
+    plan = PLANS[wildcards.system]
+    out = {"labels": get_test_labels(wildcards)}
+    if wildcards.source != "MD":
+        out["predictions"] = PREDICTIONS.format(system=wildcards.system, temperature=wildcards.temperature,
+                                                training="all", model=wildcards.source, label=plan.heterogeneity_label())
+    return out
 
 
 def get_comparison_dynamics():

@@ -37,7 +37,9 @@ def test_stage_config_is_one_state_point_only():
 @pytest.mark.parametrize("path, value, changed", [
     ("isoconfigurational.n_replicas", 16, {"run_isoconfigurational"}),
     ("labels.bond_breaking_cutoffs", [1.3, 1.8], {"compute_labels"}),
-    ("labels.overlap.a", 0.3, {"summarize_dynamics"}),
+    ("labels.overlap.a", 0.3, {"summarize_dynamics", "compute_heterogeneity"}),
+    ("heterogeneity.q_max", 3.0, {"compute_heterogeneity"}),
+    ("heterogeneity.compute", False, set()),  # which tables exist, not what one reads
     ("descriptors.cage_state.sampling_sweeps", 10, {"compute_cage_state"}),
     ("descriptors.sets", ["cage"], set()),
     ("inherent_structure.force_tolerance", 1e-6, {"quench_inherent_structure"}),
@@ -50,7 +52,8 @@ def test_an_edit_changes_the_config_of_the_stages_that_read_it(path, value, chan
     edited = _with(KA3D, path, value)
     stages = {"equilibrate_structure": {"structure": 0}, "run_isoconfigurational": {}, "quench_inherent_structure": {},
               "compute_labels": {}, "summarize_dynamics": {}, "compute_cage_state": {}, "compute_descriptors": {},
-              "train_model": {"model": "glassmlp"}, "predict_model": {}, "evaluate_model": {}}
+              "train_model": {"model": "glassmlp"}, "predict_model": {}, "evaluate_model": {},
+              "compute_heterogeneity": {}}
     seen = {s for s, job in stages.items() if stage_config(s, edited, "0.64", **job) != stage_config(s, KA3D, "0.64", **job)}
     if path == "timestep":
         changed = changed | {"predict_model"}  # the time grid in tau is rounded to whole steps
@@ -82,12 +85,28 @@ def test_transfer_matches_times_at_equal_t_over_tau_alpha():
     assert matching_time_index(1.0, 10.0, [0.5, 50.0, 400.0], 500.0) == 1
 
 
+def test_heterogeneity_sources_and_label():
+    plan = SystemPlan("ka3d", KA3D)
+    assert plan.heterogeneity_sources("0.64") == ("MD", "glassmlp", "glassmlp-l1", "glassmlp-ridge", "cage-ridge",
+                                                  "tglassmlp", "botan")
+    config = stage_config("compute_heterogeneity", KA3D, "0.64")
+    assert config["label"] == "propensity" and config["particle_type"] == 0 and config["overlap"] == {"a": 0.44, "sharpness": 20.0}
+    ka2d = stage_config("compute_heterogeneity", DEMO["systems"]["ka2d"], "0.6")
+    assert ka2d["label"] == "bond_breaking" and "overlap" not in ka2d  # C_B directly (PRB eq. 10)
+    assert SystemPlan("off", _with(KA3D, "heterogeneity.compute", False)).heterogeneity_sources("0.64") == ()
+    assert SystemPlan("untested", _with(KA3D, "split", {"train": 6, "test": 0})).heterogeneity_sources("0.64") == ()
+    no_models = SystemPlan("md", _with(KA3D, "models.train", []))
+    assert no_models.heterogeneity_sources("0.64") == ("MD",)
+
+
 def test_targets_of_the_demo():
     plans = {n: SystemPlan(n, s) for n, s in DEMO["systems"].items()}
     targets = all_targets(plans, Layout("results"))
     assert "results/ka3d/T0.64/descriptors/cage/00005.h5" in targets
     assert "results/ka2d/T0.6/evaluation/all/glassmlp/bond_breaking.tsv" in targets
     assert "results/model_comparison.tsv" in targets and len(targets) == len(set(targets))
+    assert "results/ka2d/T0.6/heterogeneity/glassmlp-ridge.tsv" in targets
+    assert not any(t.endswith("heterogeneity/baseline-psi4.tsv") for t in targets)
     assert "results/figures/roadmap/main_fig3_pearson_vs_time.png" in targets  # figures come last
     assert targets[-1].startswith("results/figures/")
 

@@ -180,6 +180,13 @@ def test_the_demo_requests_the_figures_it_can_draw():
     assert "glassmlp" in params["models"] and not any(m.startswith("baseline-") for m in params["models"])
     assert figure_params(_plans(DEMO), "botan-jcp", "fig8_pearson_vs_time")["notes"] == [
         "Not in this config, left out: nt-gnn."]
+    # heterogeneity: the PRL's figures where GlassMLP is trained, the PRB's where tGlassMLP is
+    # (ka3d only); tGlassMLP's attention weights are not computed yet
+    assert {("glassmlp-prl", "fig4a_four_point_structure_factor", s) for s in ("ka3d", "ka2d")} <= requested
+    prb = {(name, system) for paper, name, system in requested if paper == "tglassmlp-prb" and name.startswith("fig")}
+    assert ("fig7_xi4", "ka3d") in prb and ("fig7_xi4", "ka2d") not in prb and ("fig9_attention_lengths", "ka3d") not in prb
+    sm2c = figure_params(_plans(DEMO), "glassmlp-prl", "sm2c_four_point_structure_factor", "ka2d")
+    assert sm2c["sources"] == ["MD", "glassmlp", "glassmlp-ridge"] and sm2c["temperatures"] == ["0.6"]
 
 
 def test_a_learning_curve_study_requests_its_figure():

@@ -108,13 +108,25 @@ def dynamics_figures(names=("botan-jcp/fig2_self_scattering", "tglassmlp-prb/fig
     return {("plot_dynamics", f"results/figures/{name}_tiny.pdf") for name in names}
 
 
-ALL_FIGURES = SCORE_FIGURES | state_figures() | dynamics_figures()
+#: heterogeneity figures of the GlassMLP PRL: MD and GlassMLP (the only one of their models here)
+HETEROGENEITY_FIGURES = {("plot_heterogeneity", f"results/figures/glassmlp-prl/{name}_tiny.pdf") for name in (
+    "fig4a_four_point_structure_factor", "fig4b_xi4", "fig4c_scaled_structure_factor", "fig4d_cubic_prefactor",
+    "sm2c_four_point_structure_factor", "sm5_four_point_correlation")}
+ALL_FIGURES = SCORE_FIGURES | state_figures() | dynamics_figures() | HETEROGENEITY_FIGURES
+#: the sources of the heterogeneity tables: MD and the models but the baseline
+SOURCES = ("MD", "glassmlp", "cage-ridge", "botan")
+
+
+def heterogeneity(sources=SOURCES, temperature=T):
+    """Heterogeneity tables of ``sources``, and the figures when MD or GlassMLP is among them."""
+    jobs = {("compute_heterogeneity", f"results/tiny/T{temperature}/heterogeneity/{s}.tsv") for s in sources}
+    return jobs | (HETEROGENEITY_FIGURES if {"MD", "glassmlp"} & set(sources) else set())
 
 
 def everything_after_labels(temperature=T):
     """Labels changed: every model reruns, BOTAN's pretraining (at T = 1) too, every figure."""
     jobs = summary(temperature) | models(temperature=temperature) | scoring(temperature=temperature)
-    return jobs | (PRETRAINING if temperature == T else set()) | ALL_FIGURES
+    return jobs | (PRETRAINING if temperature == T else set()) | ALL_FIGURES | heterogeneity(temperature=temperature)
 
 
 def whole_state_point(temperature):
@@ -154,7 +166,7 @@ EDITS = {
         | everything_after_labels()),
     "a new time index": (
         edit("models.time_indices", [0, 1]),
-        models(time_indices=(0,)) | scoring() | SCORE_FIGURES | state_figures()),
+        models(time_indices=(0,)) | scoring() | SCORE_FIGURES | state_figures() | heterogeneity(SOURCES[1:])),
     "a new model": (
         edit("models.train", lambda names: names + ["baseline-density_L5"]),
         models(["baseline-density_L5"]) | scoring(["baseline-density_L5"]) | SCORE_FIGURES),
@@ -163,24 +175,33 @@ EDITS = {
         per_structure("compute_descriptors", sets=["roadmap"])),
     "a changed model hyperparameter": (
         edit("models.glassmlp.n_networks", 1),
-        models(["glassmlp"]) | scoring(["glassmlp"]) | SCORE_FIGURES | state_figures(["glassmlp"])),
+        models(["glassmlp"]) | scoring(["glassmlp"]) | SCORE_FIGURES | state_figures(["glassmlp"])
+        | heterogeneity(["glassmlp"])),
     "a changed cage-state sweep count": (
         edit("descriptors.cage_state.sampling_sweeps", 50),
         per_structure("compute_cage_state") | per_structure("compute_descriptors", sets=["cage"])
         | structure_lists(["cage"]) | models(["cage-ridge"]) | scoring(["cage-ridge"]) | SCORE_FIGURES
-        | state_figures(["cage-ridge"])),
+        | state_figures(["cage-ridge"]) | heterogeneity(["cage-ridge"])),
     "a changed label cutoff": (
         edit("labels.bond_breaking_cutoffs", [1.4, 1.9]),
         per_structure("compute_labels") | structure_lists(["labels"]) | everything_after_labels()),
     "a changed split": (
         edit("split", {"train": 1, "test": 1}),
-        models() | scoring() | PRETRAINING | SCORE_FIGURES | state_figures()),
+        models() | scoring() | PRETRAINING | SCORE_FIGURES | state_figures() | heterogeneity(SOURCES[1:])),
     "a changed inherent-structure tolerance": (
         edit("inherent_structure", {"force_tolerance": 1.0e-9}),
         per_structure("quench_inherent_structure") | per_structure("compute_descriptors", sets=["glassmlp-prl", "baselines"])
         | structure_lists(["glassmlp-prl", "baselines"]) | models(["glassmlp", "baseline-epot_inh_L5"])
         # the state-point figures showing GlassMLP (and with it every one reading the baselines)
-        | scoring(["glassmlp", "baseline-epot_inh_L5"]) | SCORE_FIGURES | state_figures(["glassmlp"])),
+        | scoring(["glassmlp", "baseline-epot_inh_L5"]) | SCORE_FIGURES | state_figures(["glassmlp"])
+        | heterogeneity(["glassmlp"])),
+    "a changed heterogeneity fit range": (
+        edit("heterogeneity.oz_q_range", [0.0, 3.0]),
+        heterogeneity()),
+    "a changed overlap": (
+        # the overlap maps propensities for chi_4 of the dynamics and for every heterogeneity table
+        edit("labels.overlap.a", 0.5),
+        summary() | dynamics_figures() | state_figures(["glassmlp"]) | heterogeneity()),
     "a changed sampling interval of the chain": (
         # structure 0 starts the chain; 1 and 2 continue it (and so does everything built on them)
         edit("equilibration.sample_interval_tau_alpha", 1.5),

@@ -159,6 +159,24 @@ def test_tiny_workflow_runs_every_stage(tmp_path):
     assert np.isnan(se3_predictions.values[0, 0]).all() and np.isfinite(se3_predictions.values[0, 1]).all()
     assert {r["metric"] for r in table if r["model"] == "se3"} == {"pearson", "spearman", "r2"}
 
+    # Heterogeneity: one table per source (MD and every non-baseline model) of the test
+    # structure; the propensity enters as its overlap (PRL SM VI), at the source's own times.
+    from glassdyn.analysis.heterogeneity import overlap
+
+    tables = {p.stem for p in (base / "heterogeneity").glob("*.tsv")}
+    assert tables == {"MD", "glassmlp", "cage-ridge", "botan", "nt-gnn", "gnn-dm", "se3"}
+    mine = labels_test.types == 0
+    for source, values, times in (("MD", labels_test.propensity, (0.04, 0.4)),
+                                  ("cage-ridge", predictions.values[0], (0.4,))):
+        rows = read_rows(base / f"heterogeneity/{source}.tsv")
+        assert {r["quantity"] for r in rows} >= {"mean_label", "S4", "G4", "chord_length"}
+        assert "chi4" not in {r["quantity"] for r in rows}  # a variance over one structure: undefined
+        means = {float(r["time"]): float(r["value"]) for r in rows if r["quantity"] == "mean_label"}
+        assert list(means) == pytest.approx(list(times))
+        for k, t in enumerate((0.04, 0.4)):
+            if t in times:
+                assert means[t] == pytest.approx(overlap(values[k, mine]).mean(), rel=1e-6)
+
     # Figures: drawn from the table they plot; the report holds them.
     figures = work / "results/figures"
     fig3 = read_rows(figures / "roadmap/main_fig3_pearson_vs_time.tsv")
@@ -169,11 +187,14 @@ def test_tiny_workflow_runs_every_stage(tmp_path):
     md = [r for r in snapshots if r["panel"] == "MD"]
     assert md and all(float(r["value"]) == pytest.approx(labels_test.propensity[1, int(r["particle"])]) for r in md)
     assert (figures / "botan-jcp/fig2_self_scattering_tiny.png").stat().st_size > 1000
+    s4 = read_rows(figures / "glassmlp-prl/fig4a_four_point_structure_factor_tiny.tsv")
+    assert {r["source"] for r in s4} == {"MD", "glassmlp"}  # the paper's model, beside MD
     assert not (figures / "roadmap/si_fig6_learning_curve.png").exists()  # no learning-curve study
     run = _snakemake(work, "--report", "report.html")
     assert run.returncode == 0 and "ERROR/" not in run.stderr, run.stderr[-3000:]  # captions render
     html = (work / "report.html").read_text(errors="replace")
-    for name in ("main_fig3_pearson_vs_time.png", "si_fig2_distribution_tiny.png", "model_comparison.tsv", "dynamics.tsv"):
+    for name in ("main_fig3_pearson_vs_time.png", "si_fig2_distribution_tiny.png", "model_comparison.tsv", "dynamics.tsv",
+                 "fig4a_four_point_structure_factor_tiny.png", "heterogeneity/MD.tsv"):
         assert name in html, name
 
     # Another seed: different structures (only the first: the seed reaches every stage through
@@ -192,12 +213,14 @@ def test_tiny_workflow_reruns_byte_identically(tmp_path):
     assert _snakemake(work).returncode == 0
 
     def digests():
-        outputs = [*(work / "results/tiny").rglob("*.h5"), *(work / "results/figures").rglob("*.*")]
+        outputs = [*(work / "results/tiny").rglob("*.h5"), *(work / "results/tiny").rglob("heterogeneity/*.tsv"),
+                   *(work / "results/figures").rglob("*.*")]
         return {p.relative_to(work): hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
 
     first = digests()
     kinds = {p.parts[3] if p.parts[1] == "tiny" else "figures" for p in first}  # results/tiny/T1/<stage>/...
-    assert {"equilibrated", "isoconfigurational", "labels", "descriptors", "models", "predictions", "figures"} <= kinds, kinds
+    assert {"equilibrated", "isoconfigurational", "labels", "descriptors", "models", "predictions", "heterogeneity",
+            "figures"} <= kinds, kinds
     shutil.rmtree(work / "results")
     assert _snakemake(work).returncode == 0
     assert digests() == first

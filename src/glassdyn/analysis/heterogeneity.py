@@ -329,14 +329,21 @@ def jackknife_error(estimates) -> np.ndarray:
 
 
 def _safe_fit(q, s4, counts, q_range, form, xi=None) -> dict:
-    """fit_s4, NaN for every parameter where too few bins or the fit fails."""
+    """fit_s4, NaN for every parameter where too few bins, the fit fails, or the length is not
+    resolved: a fitted xi beyond 1 / q_lo (q_lo the smallest wavenumber fitted) means every
+    fitted bin lies in the tail q xi > 1, where S_4 ~ (chi / xi^2) q^-2 fixes only chi / xi^2
+    (a box too small for the length: xi_4 needs L >> xi_4, PRB Sec. V.A)."""
     names = ("chi", "xi") if form == "ornstein_zernike" else ("chi", "xi", "A")
     if xi is not None and not np.isfinite(xi):
         return dict.fromkeys(names, np.nan)
     try:
-        return fit_s4(q, s4, q_range, form=form, counts=counts, xi=xi)
+        fit = fit_s4(q, s4, q_range, form=form, counts=counts, xi=xi)
     except (ValueError, RuntimeError):
         return dict.fromkeys(names, np.nan)
+    used = (q >= q_range[0]) & (q <= q_range[1]) & np.isfinite(s4) & (s4 > 0)
+    if xi is None and fit["xi"] * q[used].min() > 1.0:
+        return dict.fromkeys(names, np.nan)
+    return fit
 
 
 class DynamicHeterogeneity:
@@ -353,6 +360,7 @@ class DynamicHeterogeneity:
     Fits per time (PRB Sec. V.A, App. C): Ornstein-Zernike chi_4^OZ / (1 + (q xi_4)^2) on
     ``oz_q_range`` gives xi_4 and chi_4^OZ; the cubic form (eq. C1) on ``cubic_q_range`` with
     xi fixed at xi_4 gives A (Fig. 14: A "extracted from S_4 after fitting the length scale").
+    A fit whose xi_4 exceeds 1 / q_lo is not resolved by the box and gives NaN (:func:`_safe_fit`).
 
     Parameters
     ----------
@@ -442,8 +450,10 @@ class DynamicHeterogeneity:
     def _estimates(self, sums, n):
         """Every observable of a set of n structures from its summed per-structure terms."""
         mean = sums["mean"] / n  # (n_t,)
-        out = {"mean_label": mean,
-               "chi4": self.n_particles_ * (sums["mean_sq"] / n - mean**2)}
+        # a variance over structures: undefined from one (NaN, so no jackknife error from
+        # leave-outs of one structure either)
+        chi = self.n_particles_ * (sums["mean_sq"] / n - mean**2)
+        out = {"mean_label": mean, "chi4": chi if n >= 2 else np.full_like(chi, np.nan)}
         m = mean[:, None]
         power = sums["s4_cross"][0] - 2 * m * sums["s4_cross"][1] + m**2 * sums["s4_density"]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -476,8 +486,8 @@ class DynamicHeterogeneity:
     def result(self) -> dict:
         """{observable: (estimate, jackknife error)}: ``mean_label``, ``chi4``, ``xi4``,
         ``chi4_oz``, ``A``, ``chord_length`` (n_t,), ``S4`` (n_t, n_q_bins), ``G4`` (n_t, g4_bins);
-        the axes are ``wavenumbers_`` and ``distances_``. chi_4 and its errors need two or more
-        structures (NaN otherwise)."""
+        the axes are ``wavenumbers_`` and ``distances_``. chi_4 needs two structures and its
+        error three or more (NaN otherwise)."""
         if not self._structures:
             raise ValueError("no structures: call compute() first")
         block, n_blocks = self._blocks()
@@ -489,8 +499,6 @@ class DynamicHeterogeneity:
         total = {k: v.sum(axis=0) for k, v in per_block.items()}
         n = len(self._structures)
         full = self._estimates(total, n)
-        if n < 2:
-            full["chi4"] = np.full_like(full["chi4"], np.nan)
         sizes = np.bincount(block, minlength=n_blocks)
         left_out = [self._estimates({k: total[k] - per_block[k][b] for k in total}, n - sizes[b])
                     for b in range(n_blocks)] if n_blocks > 1 else []

@@ -13,6 +13,7 @@ from glassdyn.io.data import (
     load,
     provenance,
     save,
+    write_text_atomic,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "load",
     "provenance",
     "save",
+    "write_text_atomic",
 ]

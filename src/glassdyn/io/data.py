@@ -442,6 +442,22 @@ def provenance(*, config: dict | None = None, seeds: dict | None = None, stage: 
             "stage": stage, **extra}
 
 
+def write_text_atomic(path, text: str) -> Path:
+    """Write a text file (a table) through a temporary file renamed into place: a crash leaves
+    the old file or none, never half a table that Snakemake would take as complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return path
+
+
 # -- HDF5 ----------------------------------------------------------------------------------
 @contextlib.contextmanager
 def atomic_h5(path):

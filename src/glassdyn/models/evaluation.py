@@ -191,8 +191,9 @@ def write_table(rows, path=None) -> str:
     writer.writerows(rows)
     text = buffer.getvalue()
     if path is not None:
-        with open(path, "w") as f:
-            f.write(text)
+        from glassdyn.io import write_text_atomic
+
+        write_text_atomic(path, text)
     return text
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from glassdyn.io import load, save
+from glassdyn.io import load, save, write_text_atomic
 from glassdyn.systems import get_mixture
 from glassdyn.workflow.runtime import Job, derive_seed, job_provenance, log
 
@@ -42,7 +40,7 @@ def summarize_dynamics(job: Job) -> None:
     summary = summarize_labels((load(f, "labels") for f in job.input["labels"]), opts["a"], opts["sharpness"])
     summary.metadata.update(system_name=job.system_name)
     save(output, summary, job_provenance(job))
-    Path(table).write_text(summary_table(summary))
+    write_text_atomic(table, summary_table(summary))
     if summary.tau_alpha is not None:
         log.info("tau_alpha (F_s = 1/e at q = %.4g) per type: %s", summary.wavenumbers[0], summary.tau_alpha[:, 0])
     log.info("wrote %s and %s from %d structures", output, table, summary.metadata["n_structures"])

@@ -432,10 +432,33 @@ class SystemPlan:
             return temperature, training, {t: t for t in (chosen or self.time_indices(temperature))}
         return temperature, training, {t: t for t in self.time_indices(temperature)}
 
+    # dynamic heterogeneity ----------------------------------------------------------------
+    def heterogeneity_label(self) -> str:
+        """The label the heterogeneity tables analyse: ``heterogeneity.label``, else the first
+        of ``models.labels``."""
+        return heterogeneity_label(self.system)
+
+    @functools.cache
+    def heterogeneity_sources(self, temperature: str) -> tuple[str, ...]:
+        """Sources of the heterogeneity tables of a state point: ``MD`` (the test structures'
+        labels) and every ``all``-trained model predicting the label on them; none without test
+        structures or with ``heterogeneity.compute: false``. Baselines are left out: their
+        predictions are one descriptor each."""
+        if not self.system["heterogeneity"]["compute"] or not self.split(temperature)["test"]:
+            return ()
+        label = self.heterogeneity_label()
+        trained = self.model_names() if self.system["models"]["train"] else ()
+        return ("MD", *(m for m in trained if not m.startswith("baseline-") and label in self.model_labels(m)))
+
     # stage configs ------------------------------------------------------------------------
     def stage_config(self, stage: str, temperature: str | None = None, **job) -> dict:
         """See :func:`stage_config`."""
         return stage_config(stage, self.system, temperature, **job)
+
+
+def heterogeneity_label(system: dict) -> str:
+    """See :meth:`SystemPlan.heterogeneity_label`."""
+    return system["heterogeneity"].get("label") or system["models"]["labels"][0]
 
 
 def _state(sp: dict, *keys) -> dict:
@@ -549,6 +572,16 @@ def stage_config(stage: str, system: dict, temperature: str | float | None = Non
                                 "times": [float(t) for t in state_point_times(system, sp)]}}
     if stage == "evaluate_model":
         return {"state_point": _state(sp, "temperature", "tau_alpha")}
+    if stage == "compute_heterogeneity":
+        # the analysis itself, the label and type it reads, and how a propensity becomes an
+        # overlap (PRL SM VI); the source (MD or a model) is the job's wildcard
+        opts = {k: v for k, v in system["heterogeneity"].items() if k not in ("compute", "label")}
+        label = heterogeneity_label(system)
+        out = {"heterogeneity": opts, "label": label, "particle_type": int(system["models"]["particle_types"][0]),
+               "state_point": _state(sp, "temperature")}
+        if label == "propensity":
+            out["overlap"] = dict(system["labels"]["overlap"])
+        return out
     raise KeyError(f"no stage {stage!r}")
 
 
@@ -565,6 +598,12 @@ def evaluation_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str
     return targets
 
 
+def heterogeneity_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
+    """Every heterogeneity table: system x T x source."""
+    return [layout.heterogeneity.format(system=name, temperature=t, source=source)
+            for name, plan in plans.items() for t in plan.temperatures for source in plan.heterogeneity_sources(t)]
+
+
 def comparison_dynamics(plans: dict[str, SystemPlan], layout: Layout) -> dict[tuple[str, str], str]:
     """{(system, T): dynamics file} of every system with models."""
     return {(name, t): layout.dynamics.format(system=name, temperature=t)
@@ -572,7 +611,8 @@ def comparison_dynamics(plans: dict[str, SystemPlan], layout: Layout) -> dict[tu
 
 
 def all_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
-    """What ``snakemake`` makes by default: labels, inherent structures, descriptors, dynamics, models."""
+    """What ``snakemake`` makes by default: labels, inherent structures, descriptors, dynamics,
+    heterogeneity tables, models, figures."""
     targets = []
     for name, plan in plans.items():
         sets = plan.system["descriptors"]["sets"]
@@ -583,6 +623,7 @@ def all_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
                 targets += [layout.descriptors.format(descriptor_set=s, **ids) for s in sets]
             ids = dict(system=name, temperature=temperature)
             targets += [layout.dynamics.format(**ids), layout.dynamics_table.format(**ids)]
+    targets += heterogeneity_targets(plans, layout)
     evaluations = evaluation_targets(plans, layout)
     if evaluations:
         targets += evaluations + [layout.model_comparison]

@@ -13,7 +13,8 @@ figure reads:
 - ``training``: a system's model files (BOTAN's edge pretraining and its loss history);
 - ``heterogeneity``: the heterogeneity tables (chi_4, S_4 and its fits, xi_4, G_4, chord
   lengths; :mod:`glassdyn.plots.heterogeneity`) of every temperature of a system, one per
-  source (MD or a model). No stage writes them yet, so these figures are never requested.
+  source (MD or a model; rule ``compute_heterogeneity``); drawn for systems that train one
+  of the figure's models.
 
 A figure is requested by the default target only when the config computes what it draws (a
 learning curve needs ``studies.learning_curve``, BOTAN Fig. 8 BOTAN or NT-GNN, ...); what the
@@ -144,7 +145,7 @@ FIGURES = (
     FigureSpec("tglassmlp-prb", "fig8_chord_length", "heterogeneity", "heterogeneity_vs_time",
                {"quantity": "chord_length", "mean_label_range": [0.3, 0.95]}, models=("tglassmlp",), needs="heterogeneity"),
     FigureSpec("tglassmlp-prb", "fig9_attention_lengths", "heterogeneity", "attention_lengths",
-               {"source": "tglassmlp"}, models=("tglassmlp",), needs="heterogeneity"),
+               {"source": "tglassmlp"}, models=("tglassmlp",), needs="attention_lengths"),
     FigureSpec("tglassmlp-prb", "fig12_length_scales", "heterogeneity", "length_scales_vs_temperature",
                {"source": "tglassmlp"}, models=("tglassmlp",), needs="heterogeneity"),
     FigureSpec("tglassmlp-prb", "fig14_cubic_prefactor", "heterogeneity", "heterogeneity_vs_time", {"quantity": "A"},
@@ -195,9 +196,12 @@ def _has(plan, needs: str, label: str | None = None) -> bool:
         return "botan" in trained
     if needs == "pretraining":
         return "botan" in trained and plan.pretraining("botan") is not None
-    if needs.startswith("study:") or needs in ("hard_spheres", "heterogeneity"):
-        # hyperparameter studies, the hard-sphere system and the heterogeneity stage are not
-        # built yet: their figures have functions and rules, and are drawn once they are
+    if needs == "heterogeneity":
+        return any(plan.heterogeneity_sources(t) for t in plan.temperatures)
+    if needs.startswith("study:") or needs in ("hard_spheres", "attention_lengths"):
+        # hyperparameter studies, the hard-sphere system and tGlassMLP's attention weights
+        # (P_int(L), its bottleneck outputs) are not built yet: their figures have functions
+        # and rules, and are drawn once they are
         return False
     if needs in trained:
         return label is None or label in labels
@@ -238,6 +242,19 @@ def _draws_state_point(plan, spec: FigureSpec) -> bool:
     return bool(plan.split(temperature)["test"]) and bool(state_point_models(plan, spec, temperature, system_label(plan)))
 
 
+def heterogeneity_sources(plan, spec: FigureSpec) -> list[str]:
+    """The sources a heterogeneity figure draws: MD and those of the paper's models (all of
+    them when it names none) that have tables at every temperature of the system."""
+    common = set.intersection(*(set(plan.heterogeneity_sources(t)) for t in plan.temperatures))
+    models = spec.models or tuple(sorted(common - {"MD"}))
+    return [s for s in ("MD", *models) if s in common]
+
+
+def _draws_heterogeneity(plan, spec: FigureSpec) -> bool:
+    """A heterogeneity figure of a paper's models needs one of them among the sources."""
+    return any(s != "MD" for s in heterogeneity_sources(plan, spec))
+
+
 def _dimension(plan, spec: FigureSpec) -> bool:
     from glassdyn.systems.mixtures import get_mixture
 
@@ -255,7 +272,8 @@ def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
                 out.append((spec, None))
         else:
             out += [(spec, name) for name, plan in plans.items() if _has(plan, spec.needs) and _dimension(plan, spec)
-                    and (spec.family != "state_point" or _draws_state_point(plan, spec))]
+                    and (spec.family != "state_point" or _draws_state_point(plan, spec))
+                    and (spec.family != "heterogeneity" or _draws_heterogeneity(plan, spec))]
     return out
 
 
@@ -293,7 +311,7 @@ def figure_params(plans, paper: str, name: str, system: str | None = None) -> di
     if spec.family in ("dynamics", "heterogeneity"):
         out["temperatures"] = sorted(plan.temperatures, key=float)
         if spec.family == "heterogeneity":
-            out["sources"] = ["MD", *spec.models]
+            out["sources"] = heterogeneity_sources(plan, spec)
         return out
     if spec.family == "training":
         out["models"] = [m for m in spec.models if m in _trained(plan)]

@@ -33,6 +33,9 @@ COSTS = {
     "label_particle_replica_time": 2.7e-6,
     # one descriptor set of one structure (glassmlp-prl), per particle
     "descriptor_particle": 5.5e-3,
+    # heterogeneity of one structure (S_4 to q = 2 in 50 bins, G_4 to r = 10, chords), per
+    # analysed particle and time: benchmarks/heterogeneity_speed.py, 13.3 s for N_1 = 38400 x 10
+    "heterogeneity_particle_time": 3.5e-5,
     # training, per particle and epoch (one network, one label, one time), CPU, one thread
     "train_particle_epoch": {
         "glassmlp": 9.0e-6,
@@ -305,6 +308,20 @@ class Resources:
         n = _n_particles(plan, wildcards.temperature)
         n_test = len(plan.split(wildcards.temperature)["test"])
         return Estimate(120.0 + n_test * n * 1e-3, n_test * n * 8.0 * 1000, torch=True)
+
+
+    def _compute_heterogeneity(self, wildcards):
+        plan = self.plans[wildcards.system]
+        n = _n_particles(plan, wildcards.temperature)  # an upper bound on the analysed type's count
+        n_test = len(plan.split(wildcards.temperature)["test"])
+        n_t = len(plan.times(wildcards.temperature))
+        q_max = plan.system["heterogeneity"]["q_max"]
+        length = (n / plan.system.get("density", 1.2)) ** (1.0 / _dimension(plan))
+        # the per-axis phase tables of S_4 (complex, 2 n_max + 1 columns, for the field and the
+        # density) and each time's values and pair sums
+        phases = 2 * q_max * length / (2 * math.pi) + 1
+        return Estimate(60.0 + n_test * n_t * n * COSTS["heterogeneity_particle_time"],
+                        n * 16.0 * 4 * phases + n * n_t * 8.0 * 4)
 
 
 TRAINING_RULES = ("train_model", "pretrain_model", "train_transferable_model")

@@ -44,6 +44,7 @@ STAGES = {
     "predict_model": "glassdyn.workflow.models:predict_model",
     "evaluate_model": "glassdyn.workflow.models:evaluate_model",
     "compare_models": "glassdyn.workflow.models:compare_models",
+    "compute_heterogeneity": "glassdyn.workflow.heterogeneity:compute_heterogeneity",
     "plot_scores": "glassdyn.workflow.figures:plot_scores",
     "plot_state_point": "glassdyn.workflow.figures:plot_state_point",
     "plot_dynamics": "glassdyn.workflow.figures:plot_dynamics",
