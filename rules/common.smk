@@ -236,7 +236,8 @@ def get_model_files(wildcards):
     """{target time index: [model file per particle type]} behind one predictions file."""
     plan = PLANS[wildcards.system]
     types = plan.model_particle_types(wildcards.model)
-    ids = dict(system=wildcards.system, model=wildcards.model, label=wildcards.label)
+    # a predict_with system's models are the training system's
+    ids = dict(system=plan.model_system, model=wildcards.model, label=wildcards.label)
     if not plan.per_time(wildcards.model):
         files = [TRANSFERABLE_MODEL.format(training=wildcards.training, particle_type=k, **ids) for k in types]
         return {t: files for t in plan.time_indices(wildcards.temperature)}
@@ -314,10 +315,14 @@ def get_heterogeneity_figure_data(wildcards):
 
 
 def get_heterogeneity_inputs(wildcards):
-    """The test structures' labels (positions, and the MD source's values) and, for a model
-    source, its predictions of them."""
+    """The test structures' labels (positions, and the MD source's values), or their structure
+    files where the state point has no labels, and for a model source its predictions of them."""
     plan = PLANS[wildcards.system]
-    out = {"labels": get_test_labels(wildcards)}
+    if plan.has_labels(wildcards.temperature):
+        out = {"labels": get_test_labels(wildcards)}
+    else:  # predictions only: the positions from the structures
+        out = {"structures": LAYOUT.structure_list_for(wildcards.system, wildcards.temperature, "structures",
+                                                       get_test_structures(wildcards))}
     if wildcards.source != "MD":
         out["predictions"] = PREDICTIONS.format(system=wildcards.system, temperature=wildcards.temperature,
                                                 training="all", model=wildcards.source, label=plan.heterogeneity_label())

@@ -113,3 +113,43 @@ def test_log_spaced_time_grid(demo):
 
 def test_empty_config():
     assert "empty configuration" in str(_error({}))
+
+
+def _large_ka2d(demo, **changes):
+    """The demo plus a KA2D system 8x larger, predicted with the demo KA2D's models."""
+    big = {k: copy.deepcopy(v) for k, v in demo["systems"]["ka2d"].items() if k not in ("isoconfigurational", "models", "split")}
+    big.update(n_particles=2400, predict_with={"system": "ka2d"},
+               state_points=[{"temperature": 0.6, "tau_alpha": 200.0, "labels": False}])
+    big.update(changes)
+    demo["systems"]["ka2d-large"] = big
+    return demo
+
+
+def test_predict_with_takes_the_training_systems_models_and_times(demo):
+    cfg = validate_config(_large_ka2d(demo))["systems"]
+    large, small = cfg["ka2d-large"], cfg["ka2d"]
+    assert large["models"]["train"] == ["glassmlp", "glassmlp-ridge"]  # the baselines left out
+    assert large["models"]["labels"] == small["models"]["labels"] and large["models"]["studies"] == {}
+    sp = large["state_points"][0]
+    assert sp["trained_at"] == 0.6 and sp["times"] == pytest.approx(list(time_grid(small["state_points"][0], 0.01)[1]))
+    assert large["split"] == {"train": 0, "test": 6}  # every structure predicted
+
+
+@pytest.mark.parametrize("changes,key,text", [
+    ({"mixture": "kob_andersen_3d", "potential": "force_shifted", "density": 1.2}, "systems.ka2d-large.predict_with.system",
+     "trained on mixture 'kob_andersen_2d_ternary', not 'kob_andersen_3d'"),
+    ({"predict_with": {"system": "ka2d-big"}}, "systems.ka2d-large.predict_with.system", "no other system 'ka2d-big'"),
+    ({"predict_with": {"system": "ka2d", "models": ["botan"]}}, "systems.ka2d-large.predict_with.models", "['botan']"),
+    ({"state_points": [{"temperature": 0.5, "tau_alpha": 900.0, "labels": False}]},
+     "systems.ka2d-large.state_points.0.trained_at", "no state point at T = 0.5"),
+    ({"state_points": [{"temperature": 0.6, "tau_alpha": 200.0, "labels": False, "times": [1.0, 2.0]}]},
+     "systems.ka2d-large.state_points.0.times", "leave times out or give those"),
+    ({"models": {"train": ["glassmlp"]}}, "systems.ka2d-large.models", "choose models with predict_with.models"),
+    ({"predict_with": None, "split": None}, "systems.ka2d-large.state_points", "needs predict_with"),
+])
+def test_predict_with_refuses_what_the_models_cannot_predict(demo, changes, key, text):
+    cfg = _large_ka2d(demo, **changes)
+    for k in [k for k, v in changes.items() if v is None]:
+        del cfg["systems"]["ka2d-large"][k]
+    err = _error(cfg)
+    assert err.key == key and text in str(err) and str(err).count("\n") == 0, str(err)

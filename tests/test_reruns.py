@@ -150,6 +150,18 @@ def edit(path, value):
     return apply
 
 
+def _reverse_keys(config):
+    """Every mapping of the config with its keys in reverse order (what a YAML tool may do)."""
+    def reverse(node):
+        if isinstance(node, dict):
+            return {k: reverse(node[k]) for k in reversed(list(node))}
+        return [reverse(v) for v in node] if isinstance(node, list) else node
+
+    reversed_config = reverse(config)
+    config.clear()
+    config.update(reversed_config)
+
+
 EDITS = {
     "add a state point": (
         edit("state_points", lambda sps: sps + [{"temperature": 0.9, "tau_alpha": 1.5, "times": [0.04, 0.4]}]),
@@ -201,7 +213,9 @@ EDITS = {
     "a changed overlap": (
         # the overlap maps propensities for chi_4 of the dynamics and for every heterogeneity table
         edit("labels.overlap.a", 0.5),
-        summary() | dynamics_figures() | state_figures(["glassmlp"]) | heterogeneity()),
+        summary() | {("compare_models", "results/model_comparison.tsv")} | SCORE_FIGURES | dynamics_figures()
+        | heterogeneity()),
+    "keys written in another order": (lambda config: _reverse_keys(config), set()),
     "a changed sampling interval of the chain": (
         # structure 0 starts the chain; 1 and 2 continue it (and so does everything built on them)
         edit("equilibration.sample_interval_tau_alpha", 1.5),
@@ -243,7 +257,7 @@ def test_an_edit_reruns_exactly_what_reads_it(finished_run, tmp_path, name):
     shutil.copytree(finished_run, work, symlinks=True)
     config = copy.deepcopy(BASE)
     change(config)
-    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     jobs = planned_jobs(work)
     assert jobs == expected, f"{name}: unexpected {sorted(jobs - expected)}; missing {sorted(expected - jobs)}"
     if name not in ADDITIONS:

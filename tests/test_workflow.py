@@ -1,5 +1,6 @@
 """The Snakemake workflow end to end on a tiny system (slow: tens of seconds)."""
 
+import copy
 import hashlib
 import os
 import shutil
@@ -285,6 +286,60 @@ def test_ka2d_swap_workflow(tmp_path):
     table = read_table(work / "results/model_comparison.tsv")
     rows = [r for r in table if r["model"] == "glassmlp"]
     assert {r["label"] for r in rows} == {"bond_breaking"} and {r["time_index"] for r in rows} == {"1"}
+
+
+def _predicted_tiny():
+    """TINY training GlassMLP only, and a system of twice its size with no MD, predicted with
+    its models (GlassMLP PRL Fig. 4: train small, predict large)."""
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    tiny = config["systems"]["tiny"]
+    tiny["models"]["train"] = ["glassmlp"]
+    tiny["descriptors"]["sets"] = ["glassmlp-prl"]
+    large = {k: copy.deepcopy(tiny[k]) for k in ("mixture", "density", "timestep", "thermostat_damping", "equilibration")}
+    large.update(n_particles=400, n_structures=2, descriptors={"sets": ["glassmlp-prl"]}, predict_with={"system": "tiny"},
+                 state_points=[{"temperature": 1.0, "tau_alpha": 1.0, "labels": False}])
+    config["systems"]["tiny-large"] = large
+    return config
+
+
+@pytest.mark.slow
+def test_a_system_without_md_is_predicted_with_another_systems_models(tmp_path):
+    config = _predicted_tiny()
+    # another mixture: refused before any job, in one line naming the key
+    other = copy.deepcopy(config)
+    other["systems"]["tiny-large"].update(mixture="kob_andersen_2d_ternary", density=1.19)
+    (tmp_path / "other").mkdir()
+    work = _workdir(tmp_path / "other", other)
+    run = _snakemake(work, "-n")
+    assert run.returncode != 0 and "glassdyn: invalid config: systems.tiny-large.predict_with.system: the models of 'tiny' " \
+        "are trained on mixture 'kob_andersen_3d', not 'kob_andersen_2d_ternary'" in run.stderr, run.stderr[-2000:]
+
+    work = _workdir(tmp_path, config)
+    run = _snakemake(work)
+    assert run.returncode == 0, run.stderr[-3000:]
+    large = work / "results/tiny-large/T1"
+    assert not (large / "labels").exists() and not (large / "isoconfigurational").exists()  # no MD dynamics
+    predictions = load(large / "predictions/all/glassmlp/propensity.h5", "predictions")
+    assert predictions.values.shape == (2, 2, 400) and list(predictions.structures) == [0, 1]
+    structure = load(large / "equilibrated/00001.h5", "structure")
+    mine = structure.types == 0
+    assert np.isfinite(predictions.values[1, 1, mine]).all() and np.isnan(predictions.values[:, 0]).all()
+    assert predictions.metadata["model_files"]["1"] == ["results/tiny/T1/models/all/glassmlp/propensity/type0/t001.h5"]
+    # heterogeneity of the predictions alone, positions from the structure files
+    from glassdyn.analysis.heterogeneity import overlap
+
+    assert {p.stem for p in (large / "heterogeneity").glob("*.tsv")} == {"glassmlp"}
+    rows = read_rows(large / "heterogeneity/glassmlp.tsv")
+    means = [float(r["value"]) for r in rows if r["quantity"] == "mean_label"]
+    first = load(large / "equilibrated/00000.h5", "structure")
+    expected = np.mean([overlap(predictions.values[k, 1, s.types == 0]).mean() for k, s in enumerate((first, structure))])
+    assert means == pytest.approx([expected], rel=1e-6)
+    assert {float(r["time"]) for r in rows} == {0.4} and "chi4" in {r["quantity"] for r in rows}
+    s4 = read_rows(work / "results/figures/glassmlp-prl/fig4a_four_point_structure_factor_tiny-large.tsv")
+    assert {r["source"] for r in s4} == {"glassmlp"}
+    # the training system keeps its own: MD and GlassMLP, scored as before
+    assert {p.stem for p in (work / "results/tiny/T1/heterogeneity").glob("*.tsv")} == {"MD", "glassmlp"}
+    assert not (work / "results/figures/roadmap/si_fig4_snapshots_tiny-large.png").exists()  # no MD to show
 
 
 @pytest.mark.slow

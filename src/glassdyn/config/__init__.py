@@ -218,12 +218,18 @@ def _check_system(name: str, system: dict) -> None:
             eq["swap"].setdefault("attempts_per_phase", max(1, round(2100 * system["n_particles"] / 1290)))
     elif source["format"] in ("botan", "glassbench") and "box" not in source:
         raise ConfigError(f"{where}.source.box", f"{source['format']} files store no box; give its edge length")
+    if "predict_with" not in system and any("trained_at" in sp for sp in system["state_points"]):
+        raise ConfigError(f"{where}.state_points", "trained_at needs predict_with (the system whose models predict)")
+    if "predict_with" not in system and not all(sp["labels"] for sp in system["state_points"]):
+        raise ConfigError(f"{where}.state_points", "a state point without labels needs predict_with (models to predict it)")
     for i, sp in enumerate(system["state_points"]):
         key = f"{where}.state_points.{i}"
         if source is None:
             if "files" in sp:
                 raise ConfigError(f"{key}.files", "only imported systems (with `source`) read files")
             if "times" not in sp:
+                if "predict_with" in system:
+                    continue  # the training state point's, filled in by _link_predictions
                 raise ConfigError(f"{key}.times", "required key is missing")
             _check_times(f"{key}.times", sp, system["timestep"])
             continue
@@ -239,6 +245,12 @@ def _check_system(name: str, system: dict) -> None:
             raise ConfigError(f"{key}.times", f"{source['format']} files store no time grid; give the times")
     counts = [n_structures(system, sp) for sp in system["state_points"]]
     split = system.get("split")
+    if "predict_with" in system:
+        # nothing trains here: every structure is predicted (and scored, where there are labels)
+        if split and split.get("train", 0):
+            raise ConfigError(f"{where}.split", "a predict_with system trains nothing: leave split out (all structures test)")
+        system["split"] = {"train": 0, "test": min(counts)}
+        return
     if split:
         total = split.get("train", 0) + split.get("test", 0)
         if total > min(counts):
@@ -251,8 +263,9 @@ def _check_system(name: str, system: dict) -> None:
     _check_models(where, system, mixture)
 
 
-def _check_models(where: str, system: dict, mixture) -> None:
-    """Models need their descriptor sets, training and test structures, and times that exist."""
+def _check_models(where: str, system: dict, mixture, predicting: bool = False) -> None:
+    """Models need their descriptor sets, training and test structures, and times that exist
+    (``predicting``: a predict_with system's, which trains nothing)."""
     from glassdyn.models.recipes import columns_for, expand_model_names, get_recipe
 
     models = system["models"]
@@ -282,7 +295,7 @@ def _check_models(where: str, system: dict, mixture) -> None:
     bad = [k for k in models["particle_types"] if k >= mixture.n_types]
     if bad:
         raise ConfigError(f"{where}.models.particle_types", f"types {bad}, but {mixture.name} has {mixture.n_types}")
-    if system["split"]["train"] < 1 or system["split"]["test"] < 1:
+    if not predicting and (system["split"]["train"] < 1 or system["split"]["test"] < 1):
         raise ConfigError(f"{where}.split", "models need at least one training and one test structure")
     for i, sp in enumerate(system["state_points"]):
         n_times = len(requested_times(sp)) if "times" in sp else None
@@ -290,6 +303,56 @@ def _check_models(where: str, system: dict, mixture) -> None:
             bad = [t for t in models["time_indices"] if t >= n_times]
             if bad:
                 raise ConfigError(f"{where}.models.time_indices", f"indices {bad} beyond the {n_times} times of state point {i}")
+
+
+def _link_predictions(systems: dict) -> None:
+    """Give every predict_with system its training system's models block (the chosen models),
+    and its state points the training state point's times; refuse another mixture or potential."""
+    from glassdyn.models.recipes import expand_model_names
+    from glassdyn.systems import get_mixture
+
+    for name, system in systems.items():
+        if "predict_with" not in system:
+            continue
+        where = f"systems.{name}.predict_with"
+        source_name = system["predict_with"]["system"]
+        source = systems.get(source_name)
+        if source is None or source_name == name:
+            raise ConfigError(f"{where}.system", f"no other system {source_name!r}; systems: {sorted(systems)}")
+        if "predict_with" in source:
+            raise ConfigError(f"{where}.system", f"{source_name!r} predicts with {source['predict_with']['system']!r} "
+                                                 "itself: name the system that trains")
+        for key in ("mixture", "potential"):
+            if source[key] != system[key]:
+                raise ConfigError(f"{where}.system", f"the models of {source_name!r} are trained on {key} {source[key]!r}, "
+                                                     f"not {system[key]!r}: predictions need the same {key}")
+        mixture = get_mixture(system["mixture"])
+        trained = expand_model_names(source["models"]["train"], mixture.dimension) if source["models"]["train"] else []
+        chosen = system["predict_with"].get("models")
+        chosen = (expand_model_names(chosen, mixture.dimension) if chosen
+                  else [m for m in trained if not m.startswith("baseline-")])
+        missing = [m for m in chosen if m not in trained]
+        if missing or not chosen:
+            raise ConfigError(f"{where}.models", f"{missing or 'none'}: {source_name!r} trains {trained}")
+        models = copy.deepcopy(source["models"])
+        models.update(train=chosen, studies={})
+        system["models"] = models
+        known = {f"{float(sp['temperature']):g}": sp for sp in source["state_points"]}
+        for i, sp in enumerate(system["state_points"]):
+            key = f"systems.{name}.state_points.{i}"
+            at = f"{float(sp.get('trained_at', sp['temperature'])):g}"
+            if at not in known:
+                raise ConfigError(f"{key}.trained_at", f"{source_name!r} has no state point at T = {at}; "
+                                                       f"it has {sorted(known, key=float)}")
+            sp["trained_at"] = known[at]["temperature"]
+            theirs = time_grid(known[at], source["timestep"])[1] if "source" not in source else requested_times(known[at])
+            sp.setdefault("times", [float(t) for t in theirs])
+            _check_times(f"{key}.times", sp, system.get("timestep"))
+            ours = time_grid(sp, system["timestep"])[1] if "source" not in system else requested_times(sp)
+            if len(ours) != len(theirs) or not np.allclose(ours, theirs, rtol=1e-9):
+                raise ConfigError(f"{key}.times", f"the models predict the times of {source_name!r} at T = {at}, "
+                                                  f"{[float(t) for t in theirs]}; leave times out or give those")
+        _check_models(f"systems.{name}", system, mixture, predicting=True)
 
 
 def validate_config(config: dict) -> dict:
@@ -304,7 +367,11 @@ def validate_config(config: dict) -> dict:
         raise _message(jsonschema.exceptions.best_match(errors), root)
     resolved = _fill_defaults(copy.deepcopy(config), root, root)
     for name, system in resolved["systems"].items():
+        if "predict_with" in system and "models" in config["systems"][name]:
+            raise ConfigError(f"systems.{name}.models", "a predict_with system uses the models block of the system "
+                                                        "it names; choose models with predict_with.models")
         _check_system(name, system)
+    _link_predictions(resolved["systems"])
     return resolved
 
 

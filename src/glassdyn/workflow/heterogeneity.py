@@ -9,6 +9,7 @@ the heterogeneity figures; the library does the physics
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -67,26 +68,33 @@ def table_text(rows, notes=()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _input_files(job: Job) -> list[str]:
+    """The per-structure files giving the t = 0 positions: labels, or structures without them."""
+    return read_structure_lists(job.input["labels" if "labels" in job.input else "structures"])
+
+
 def _source_values(job: Job, label: str):
-    """(label file, values (n_t, N)) of every structure: the labels' own, or the model's
-    predictions of the same structures (checked to be the same particles)."""
-    label_files = read_structure_lists(job.input["labels"])
+    """(file, record with positions, types and box, values (n_t, N), times) of every structure:
+    the labels' own values, or the model's predictions of the same structures (checked to be
+    the same particles); without labels the structure files give the positions."""
     predictions = load(job.input["predictions"], "predictions") if "predictions" in job.input else None
     rows = {} if predictions is None else {int(s): k for k, s in enumerate(predictions.structures)}
-    for path in label_files:
-        labels = load(path, "labels")
+    kind = "labels" if "labels" in job.input else "structure"
+    for path in _input_files(job):
+        record = load(path, kind)
         if predictions is None:
-            values = getattr(labels, label)
+            values = getattr(record, label)
             if values is None:
                 raise ValueError(f"{path}: no {label} labels to analyse (set heterogeneity.label)")
+            times = record.times
         else:
-            index = int(labels.metadata.get("structure_index", -1))
+            index = int(record.metadata.get("structure_index", Path(path).stem))
             if index not in rows:
                 raise ValueError(f"{job.input['predictions']}: no predictions of structure {index} ({path})")
-            values = predictions.values[rows[index]]
-            if not np.array_equal(predictions.types[rows[index]], labels.types):
+            values, times = predictions.values[rows[index]], predictions.times
+            if not np.array_equal(predictions.types[rows[index]], record.types):
                 raise ValueError(f"{job.input['predictions']}: structure {index} has other particle types than {path}")
-        yield path, labels, values
+        yield path, record, values, times
 
 
 def compute_heterogeneity(job: Job) -> None:
@@ -98,18 +106,18 @@ def compute_heterogeneity(job: Job) -> None:
     source, temperature = job.wildcards["source"], job.wildcards["temperature"]
     analysis = DynamicHeterogeneity(**heterogeneity_options(config))
     times = None
-    n_files = len(read_structure_lists(job.input["labels"]))
-    for k, (path, labels, values) in enumerate(_source_values(job, label), 1):
+    n_files = len(_input_files(job))
+    for k, (path, record, values, its_times) in enumerate(_source_values(job, label), 1):
         if times is None:
-            times = labels.times
-        elif not np.array_equal(times, labels.times):
+            times = its_times
+        elif not np.array_equal(times, its_times):
             raise ValueError(f"{path}: another time grid than the first structure's")
         if label == "propensity":  # GlassMLP PRL SM VI: the overlap of the displacements
             values = overlap(values, config["overlap"]["a"], config["overlap"]["sharpness"])
-        mine = labels.types == particle_type
+        mine = record.types == particle_type
         if not mine.any():
             raise ValueError(f"{path}: no particles of type {particle_type}")
-        analysis.compute(labels.positions[mine], np.asarray(values, dtype=float)[:, mine], labels.box)
+        analysis.compute(record.positions[mine], np.asarray(values, dtype=float)[:, mine], record.box)
         log.info("structure %d of %d (%s): %d particles of type %d", k, n_files, path, mine.sum(), particle_type)
     result = analysis.result()
     rows = heterogeneity_rows(result, times, wavenumbers=analysis.wavenumbers_,

@@ -193,6 +193,17 @@ class SystemPlan:
         self.temperatures = [format_temperature(sp["temperature"]) for sp in system["state_points"]]
         self._state_points = dict(zip(self.temperatures, system["state_points"]))
         self.source_format = source_format(system)
+        #: the system whose models predict this one: its own, or predict_with's
+        self.model_system = system.get("predict_with", {}).get("system", name)
+        self.predicts_only = "predict_with" in system
+
+    def has_labels(self, temperature: str) -> bool:
+        """Whether a state point has MD labels (``labels: false``: predictions only)."""
+        return bool(self.state_point(temperature).get("labels", True))
+
+    @property
+    def labelled_temperatures(self) -> list[str]:
+        return [t for t in self.temperatures if self.has_labels(t)]
 
     # structures ---------------------------------------------------------------------------
     def state_point(self, temperature: str) -> dict:
@@ -412,6 +423,8 @@ class SystemPlan:
         models = self.system["models"]
         if not models["train"]:
             return []
+        if self.predicts_only:  # the training system's models, as they are
+            return [(m, "all") for m in self.model_names()]
         studies = models["studies"]
         out = [(m, "all") for m in self.model_names()]
         if "learning_curve" in studies:
@@ -424,7 +437,12 @@ class SystemPlan:
 
     @functools.cache
     def model_time_map(self, temperature: str, model: str, training: str) -> tuple[str, str, dict[int, int]]:
-        """(source temperature, source training, {target time index: source time index}) of a prediction."""
+        """(source temperature, source training, {target time index: source time index}) of a
+        prediction; a predict_with system's source temperature is in the training system
+        (``trained_at``), at the same times."""
+        if self.predicts_only:
+            source = format_temperature(self.state_point(temperature)["trained_at"])
+            return source, "all", {t: t for t in self.time_indices(temperature)}
         if training.startswith("T"):
             return training[1:], "all", self.transfer_time_map(temperature, training[1:])
         if training.startswith("n"):
@@ -448,7 +466,8 @@ class SystemPlan:
             return ()
         label = self.heterogeneity_label()
         trained = self.model_names() if self.system["models"]["train"] else ()
-        return ("MD", *(m for m in trained if not m.startswith("baseline-") and label in self.model_labels(m)))
+        md = ("MD",) if self.has_labels(temperature) else ()
+        return (*md, *(m for m in trained if not m.startswith("baseline-") and label in self.model_labels(m)))
 
     # stage configs ------------------------------------------------------------------------
     def stage_config(self, stage: str, temperature: str | None = None, **job) -> dict:
@@ -495,9 +514,26 @@ def _training_options(system: dict, model: str, training: str = "all") -> dict |
     return out
 
 
-def stage_config(stage: str, system: dict, temperature: str | float | None = None, *, structure=None,
-                 model: str | None = None, time_indices: dict | None = None, pretraining: dict | None = None,
-                 training: str = "all") -> dict:
+def _canonical(value):
+    """``value`` with every mapping's keys sorted: Snakemake compares params with their key
+    order, so a config whose keys are written in another order (a YAML file rewritten by a
+    tool, keys moved by hand) would otherwise rerun every job."""
+    if isinstance(value, dict):
+        return {k: _canonical(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def stage_config(stage: str, system: dict, temperature: str | float | None = None, **job) -> dict:
+    """What one job of ``stage`` reads from its system's config, for its own state point only,
+    keys sorted (:func:`_canonical`); see :func:`_stage_config`."""
+    return _canonical(_stage_config(stage, system, temperature, **job))
+
+
+def _stage_config(stage: str, system: dict, temperature: str | float | None = None, *, structure=None,
+                  model: str | None = None, time_indices: dict | None = None, pretraining: dict | None = None,
+                  training: str = "all") -> dict:
     """What one job of ``stage`` reads from its system's config, for its own state point only.
 
     Parameters
@@ -590,7 +626,7 @@ def evaluation_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str
     """Every evaluation table: all models x T x label (+ learning curves and transfers)."""
     targets = []
     for name, plan in plans.items():
-        for temperature in plan.temperatures:
+        for temperature in plan.labelled_temperatures:
             for model, training in plan.trainings(temperature):
                 for label in plan.model_labels(model):
                     targets.append(layout.evaluation.format(system=name, temperature=temperature, training=training,
@@ -607,7 +643,7 @@ def heterogeneity_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[
 def comparison_dynamics(plans: dict[str, SystemPlan], layout: Layout) -> dict[tuple[str, str], str]:
     """{(system, T): dynamics file} of every system with models."""
     return {(name, t): layout.dynamics.format(system=name, temperature=t)
-            for name, plan in plans.items() if plan.system["models"]["train"] for t in plan.temperatures}
+            for name, plan in plans.items() if plan.system["models"]["train"] for t in plan.labelled_temperatures}
 
 
 def all_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
@@ -617,12 +653,18 @@ def all_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
     for name, plan in plans.items():
         sets = plan.system["descriptors"]["sets"]
         for temperature in plan.temperatures:
+            labelled = plan.has_labels(temperature)
             for structure in plan.structures(temperature):
                 ids = dict(system=name, temperature=temperature, structure=structure)
-                targets += [layout.labels.format(**ids), layout.inherent_structure.format(**ids)]
+                targets += [layout.labels.format(**ids)] if labelled else []
+                targets += [layout.inherent_structure.format(**ids)]
                 targets += [layout.descriptors.format(descriptor_set=s, **ids) for s in sets]
             ids = dict(system=name, temperature=temperature)
-            targets += [layout.dynamics.format(**ids), layout.dynamics_table.format(**ids)]
+            if labelled:
+                targets += [layout.dynamics.format(**ids), layout.dynamics_table.format(**ids)]
+            elif plan.system["models"]["train"]:  # predictions only: what the heterogeneity stage reads
+                targets += [layout.predictions.format(training="all", model=m, label=label, **ids)
+                            for m, _ in plan.trainings(temperature) for label in plan.model_labels(m)]
     targets += heterogeneity_targets(plans, layout)
     evaluations = evaluation_targets(plans, layout)
     if evaluations:
@@ -643,6 +685,10 @@ def plan_summary(plans: dict[str, SystemPlan]) -> str:
             lines.append(f"glassdyn plan: {name}: {n_t} temperatures, {n_s} structures imported from {plan.source_format} files")
             continue
         n_s = system["n_structures"]
+        if plan.predicts_only and not plan.labelled_temperatures:
+            lines.append(f"glassdyn plan: {name}: {n_t} temperatures x {n_s} structures of N = {system['n_particles']}, "
+                         f"predicted with the models of {plan.model_system} (no MD labels)")
+            continue
         n_r = system["isoconfigurational"]["n_replicas"]
         eq = system["equilibration"]
         chains = f" in {eq['n_chains']} chain(s) per temperature" if eq["mode"] in ("single_run", "swap") else ""

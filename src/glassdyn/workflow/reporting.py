@@ -178,10 +178,11 @@ def _has(plan, needs: str, label: str | None = None) -> bool:
     trained = _trained(plan)
     studies = plan.system["models"].get("studies", {})
     labels = set(plan.system["models"]["labels"])
+    labelled = plan.labelled_temperatures == plan.temperatures  # every T has its dynamics
     if needs == "simulated":
-        return plan.source_format is None
+        return plan.source_format is None and labelled
     if needs == "temperatures":  # a function of T: two or more temperatures
-        return plan.source_format is None and len(plan.temperatures) > 1
+        return plan.source_format is None and labelled and len(plan.temperatures) > 1
     if needs == "models":
         return bool(trained)
     if needs in ("propensity", "bond_breaking"):
@@ -194,8 +195,8 @@ def _has(plan, needs: str, label: str | None = None) -> bool:
         return bool(trained & {"botan", "nt-gnn"})
     if needs == "botan_edges":  # BOTAN's edge outputs, scored on the labels' edges
         return "botan" in trained
-    if needs == "pretraining":
-        return "botan" in trained and plan.pretraining("botan") is not None
+    if needs == "pretraining":  # the training system's: a predict_with system trains nothing
+        return "botan" in trained and not plan.predicts_only and plan.pretraining("botan") is not None
     if needs == "heterogeneity":
         return any(plan.heterogeneity_sources(t) for t in plan.temperatures)
     if needs.startswith("study:") or needs in ("hard_spheres", "attention_lengths"):
@@ -239,7 +240,8 @@ def state_point_models(plan, spec: FigureSpec, temperature: str, label: str) -> 
 def _draws_state_point(plan, spec: FigureSpec) -> bool:
     """A state-point figure needs test structures and a model that predicts them."""
     temperature = lowest_temperature(plan)
-    return bool(plan.split(temperature)["test"]) and bool(state_point_models(plan, spec, temperature, system_label(plan)))
+    return (plan.has_labels(temperature) and bool(plan.split(temperature)["test"])
+            and bool(state_point_models(plan, spec, temperature, system_label(plan))))
 
 
 def heterogeneity_sources(plan, spec: FigureSpec) -> list[str]:
