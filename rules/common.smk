@@ -307,11 +307,11 @@ def get_training_figure_data(wildcards):
 
 
 def get_heterogeneity_figure_data(wildcards):
-    """The heterogeneity tables of every temperature of a system, one per source (MD and the
-    figure's models)."""
+    """The heterogeneity tables of every temperature of a system and of the systems it
+    predicts, one per source (MD and the figure's models)."""
     spec = get_figure_params(wildcards)
-    return [LAYOUT.heterogeneity.format(system=wildcards.system, temperature=t, source=source)
-            for t in spec["temperatures"] for source in spec["sources"]]
+    return [LAYOUT.heterogeneity.format(system=system, temperature=t, source=source)
+            for system, t, source in spec["tables"]]
 
 
 def get_heterogeneity_inputs(wildcards):

@@ -31,6 +31,7 @@ from glassdyn.analysis.heterogeneity import (
     _wave_vectors,
     cubic_ornstein_zernike,
     jackknife_error,
+    ornstein_zernike,
 )
 from glassdyn.analysis.summary import summarize_labels
 from glassdyn.io import Labels
@@ -276,6 +277,23 @@ def test_dynamic_heterogeneity_jackknife_matches_brute_force_leave_one_out():
     for x, v in ensemble:
         few.compute(x, v, box)
     assert np.all(np.isfinite(few.result()["chi4"][1]))
+
+
+def test_a_length_the_q_range_does_not_resolve_is_nan():
+    from glassdyn.analysis.heterogeneity import _safe_fit
+
+    q = np.linspace(0.2, 0.6, 12)
+    counts = np.full_like(q, 50.0)
+    resolved = _safe_fit(q, ornstein_zernike(q, 2.0, 3.0), counts, (0.0, 0.6), "ornstein_zernike")
+    assert resolved["xi"] == pytest.approx(3.0, rel=1e-6)
+    # xi = 50 in a range q >= 0.2: every bin in the q^-2 tail, only chi / xi^2 is fixed
+    assert np.isnan(_safe_fit(q, ornstein_zernike(q, 2.0, 50.0), counts, (0.0, 0.6), "ornstein_zernike")["xi"])
+    # xi = 0.1 up to q = 0.6: S_4 flat to 0.4 %
+    assert np.isnan(_safe_fit(q, ornstein_zernike(q, 2.0, 0.1), counts, (0.0, 0.6), "ornstein_zernike")["xi"])
+    # A needs q xi >= 1 somewhere: xi = 1.2 reaches 0.72 only
+    assert np.isnan(_safe_fit(q, cubic_ornstein_zernike(q, 2.0, 1.2, 0.5), counts, (0.0, 0.6), "cubic", xi=1.2)["A"])
+    assert _safe_fit(q, cubic_ornstein_zernike(q, 2.0, 3.0, 0.5), counts, (0.0, 0.6), "cubic", xi=3.0)["A"] == \
+        pytest.approx(0.5, rel=1e-6)
 
 
 def test_cubic_fit_with_the_length_fixed():

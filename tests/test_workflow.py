@@ -335,8 +335,10 @@ def test_a_system_without_md_is_predicted_with_another_systems_models(tmp_path):
     expected = np.mean([overlap(predictions.values[k, 1, s.types == 0]).mean() for k, s in enumerate((first, structure))])
     assert means == pytest.approx([expected], rel=1e-6)
     assert {float(r["time"]) for r in rows} == {0.4} and "chi4" in {r["quantity"] for r in rows}
-    s4 = read_rows(work / "results/figures/glassmlp-prl/fig4a_four_point_structure_factor_tiny-large.tsv")
-    assert {r["source"] for r in s4} == {"glassmlp"}
+    # drawn with the training system's: MD at N = 200 beside GlassMLP at N = 200 and 400
+    s4 = read_rows(work / "results/figures/glassmlp-prl/fig4a_four_point_structure_factor_tiny.tsv")
+    assert {(r["source"], r["system"]) for r in s4} == {("MD", "tiny"), ("glassmlp", "tiny"), ("glassmlp", "tiny-large")}
+    assert not (work / "results/figures/glassmlp-prl/fig4a_four_point_structure_factor_tiny-large.pdf").exists()
     # the training system keeps its own: MD and GlassMLP, scored as before
     assert {p.stem for p in (work / "results/tiny/T1/heterogeneity").glob("*.tsv")} == {"MD", "glassmlp"}
     assert not (work / "results/figures/roadmap/si_fig4_snapshots_tiny-large.png").exists()  # no MD to show

@@ -329,20 +329,26 @@ def jackknife_error(estimates) -> np.ndarray:
 
 
 def _safe_fit(q, s4, counts, q_range, form, xi=None) -> dict:
-    """fit_s4, NaN for every parameter where too few bins, the fit fails, or the length is not
-    resolved: a fitted xi beyond 1 / q_lo (q_lo the smallest wavenumber fitted) means every
-    fitted bin lies in the tail q xi > 1, where S_4 ~ (chi / xi^2) q^-2 fixes only chi / xi^2
-    (a box too small for the length: xi_4 needs L >> xi_4, PRB Sec. V.A)."""
+    """fit_s4, NaN for every parameter where too few bins, the fit fails, or the data do not
+    resolve it. With q_lo, q_hi the smallest and largest wavenumbers fitted: a fitted xi beyond
+    1 / q_lo puts every bin in the tail q xi > 1, where S_4 ~ (chi / xi^2) q^-2 fixes only
+    chi / xi^2 (a box too small for the length: xi_4 needs L >> xi_4, PRB Sec. V.A); one below
+    0.5 / q_hi leaves S_4 flat to within 20 % over the range (shorter than it resolves); and
+    A (the cubic form) needs q_hi xi >= 1, where (q xi)^3 competes with (q xi)^2."""
     names = ("chi", "xi") if form == "ornstein_zernike" else ("chi", "xi", "A")
+    unresolved = dict.fromkeys(names, np.nan)
     if xi is not None and not np.isfinite(xi):
-        return dict.fromkeys(names, np.nan)
+        return unresolved
     try:
         fit = fit_s4(q, s4, q_range, form=form, counts=counts, xi=xi)
     except (ValueError, RuntimeError):
-        return dict.fromkeys(names, np.nan)
+        return unresolved
     used = (q >= q_range[0]) & (q <= q_range[1]) & np.isfinite(s4) & (s4 > 0)
-    if xi is None and fit["xi"] * q[used].min() > 1.0:
-        return dict.fromkeys(names, np.nan)
+    q_lo, q_hi = q[used].min(), q[used].max()
+    if xi is None and not 0.5 / q_hi <= fit["xi"] <= 1.0 / q_lo:
+        return unresolved
+    if form == "cubic" and fit["xi"] * q_hi < 1.0:
+        return unresolved
     return fit
 
 
@@ -360,7 +366,8 @@ class DynamicHeterogeneity:
     Fits per time (PRB Sec. V.A, App. C): Ornstein-Zernike chi_4^OZ / (1 + (q xi_4)^2) on
     ``oz_q_range`` gives xi_4 and chi_4^OZ; the cubic form (eq. C1) on ``cubic_q_range`` with
     xi fixed at xi_4 gives A (Fig. 14: A "extracted from S_4 after fitting the length scale").
-    A fit whose xi_4 exceeds 1 / q_lo is not resolved by the box and gives NaN (:func:`_safe_fit`).
+    A length the fitted q range does not resolve (beyond 1 / q_lo: the box is too small; below
+    0.5 / q_hi: S_4 is flat) gives NaN, and so does A where q_hi xi_4 < 1 (:func:`_safe_fit`).
 
     Parameters
     ----------

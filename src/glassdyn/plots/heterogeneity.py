@@ -74,8 +74,15 @@ def _sources(rows, sources=None) -> list[str]:
 def _temperature_colours(states):
     from glassdyn.plots.scores import _temperature_colours as by_temperature
 
+    from matplotlib.colors import to_rgb
+
     colours = by_temperature(sorted({s[1] for s in states}, key=float))
-    return {s: colours[s[1]] for s in states}
+    out = {}
+    for s in states:
+        # several systems at one T (system sizes, PRL Fig. 4a-b): the later ones lighter
+        k = sorted({x[0] for x in states if x[1] == s[1]}).index(s[0])
+        out[s] = tuple(c + (1 - c) * min(0.6, 0.3 * k) for c in to_rgb(colours[s[1]]))
+    return out
 
 
 LINESTYLES = ("-", "--", "-.", ":")

@@ -14,7 +14,7 @@ figure reads:
 - ``heterogeneity``: the heterogeneity tables (chi_4, S_4 and its fits, xi_4, G_4, chord
   lengths; :mod:`glassdyn.plots.heterogeneity`) of every temperature of a system, one per
   source (MD or a model; rule ``compute_heterogeneity``); drawn for systems that train one
-  of the figure's models.
+  of the figure's models, with the tables of the systems they predict (``predict_with``).
 
 A figure is requested by the default target only when the config computes what it draws (a
 learning curve needs ``studies.learning_curve``, BOTAN Fig. 8 BOTAN or NT-GNN, ...); what the
@@ -252,9 +252,21 @@ def heterogeneity_sources(plan, spec: FigureSpec) -> list[str]:
     return [s for s in ("MD", *models) if s in common]
 
 
-def _draws_heterogeneity(plan, spec: FigureSpec) -> bool:
-    """A heterogeneity figure of a paper's models needs one of them among the sources."""
-    return any(s != "MD" for s in heterogeneity_sources(plan, spec))
+def heterogeneity_tables(plans, spec: FigureSpec, system: str) -> list[list[str]]:
+    """[system, T, source] of every table a heterogeneity figure of ``system`` draws: its own
+    and those of the systems it predicts (predict_with: other N, other T; PRL Fig. 4a-b shows
+    several N), each with :func:`heterogeneity_sources`."""
+    names = [system] + [n for n, p in plans.items() if p.predicts_only and p.model_system == system]
+    return [[n, t, source] for n in names for source in heterogeneity_sources(plans[n], spec)
+            for t in sorted(plans[n].temperatures, key=float)]
+
+
+def _draws_heterogeneity(plans, spec: FigureSpec, system: str) -> bool:
+    """A heterogeneity figure of a paper's models needs one of them among the sources; a
+    predict_with system's tables are drawn in its training system's figures."""
+    if plans[system].predicts_only:
+        return False
+    return any(source != "MD" for _, _, source in heterogeneity_tables(plans, spec, system))
 
 
 def _dimension(plan, spec: FigureSpec) -> bool:
@@ -275,7 +287,7 @@ def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
         else:
             out += [(spec, name) for name, plan in plans.items() if _has(plan, spec.needs) and _dimension(plan, spec)
                     and (spec.family != "state_point" or _draws_state_point(plan, spec))
-                    and (spec.family != "heterogeneity" or _draws_heterogeneity(plan, spec))]
+                    and (spec.family != "heterogeneity" or _draws_heterogeneity(plans, spec, name))]
     return out
 
 
@@ -313,7 +325,8 @@ def figure_params(plans, paper: str, name: str, system: str | None = None) -> di
     if spec.family in ("dynamics", "heterogeneity"):
         out["temperatures"] = sorted(plan.temperatures, key=float)
         if spec.family == "heterogeneity":
-            out["sources"] = heterogeneity_sources(plan, spec)
+            out["tables"] = heterogeneity_tables(plans, spec, system)
+            out["sources"] = list(dict.fromkeys(source for _, _, source in out["tables"]))
         return out
     if spec.family == "training":
         out["models"] = [m for m in spec.models if m in _trained(plan)]
