@@ -294,6 +294,7 @@ def _predicted_tiny():
     config = yaml.safe_load(yaml.safe_dump(TINY))
     tiny = config["systems"]["tiny"]
     tiny["models"]["train"] = ["glassmlp"]
+    tiny["models"]["glassmlp"] = {"n_networks": 1, "phases": [{"epochs": 2, "learning_rate": 1.0e-3}]}
     tiny["descriptors"]["sets"] = ["glassmlp-prl"]
     large = {k: copy.deepcopy(tiny[k]) for k in ("mixture", "density", "timestep", "thermostat_damping", "equilibration")}
     large.update(n_particles=400, n_structures=2, descriptors={"sets": ["glassmlp-prl"]}, predict_with={"system": "tiny"},
