@@ -65,20 +65,21 @@ def quench_to_inherent_structure(
         minimize = f"minimize 0.0 {force_tolerance:.17g} {int(max_iterations)} {10 * int(max_iterations)}"
         # Stop on the largest per-particle force, the criterion checked below: LAMMPS' default
         # 2-norm of the whole force vector is sqrt(N) times stricter, which for N = 82560
-        # asks for |F_i| ~ 3e-11 and hours of iterations in the round-off floor.
-        sim.commands("min_modify norm max")
+        # asks for |F_i| ~ 3e-11 and hours of iterations in the round-off floor. (min_style
+        # resets min_modify: it follows every min_style.)
+        norm = "min_modify norm max"
         if min_style == "fire":
-            sim.commands("min_style fire", minimize)
+            sim.commands("min_style fire", norm, minimize)
         elif min_style == "cg":
-            sim.commands("min_style cg", "min_modify line quadratic", minimize)
+            sim.commands("min_style cg", f"{norm} line quadratic", minimize)
         else:
             # Small capped steps down the force until LAMMPS' line search can make no more
             # progress (|F| ~ 1e-3); then conjugate gradients polish to the tolerance, moving
             # particles by far less than step_size, i.e. within the same basin.
-            sim.commands("min_style sd", f"min_modify dmax {step_size:.17g} line backtrack", minimize)
+            sim.commands("min_style sd", f"{norm} dmax {step_size:.17g} line backtrack", minimize)
             sd_force = float(np.sqrt((sim.forces() ** 2).sum(axis=1)).max())
             log.info("steepest descent reached max |F_i| = %.3e; polishing with conjugate gradients", sd_force)
-            sim.commands("min_style cg", "min_modify dmax 0.1 line quadratic", minimize)
+            sim.commands("min_style cg", f"{norm} dmax 0.1 line quadratic", minimize)
         iterations = sim.current_step
         energies = sim.particle_energies()
         forces = sim.forces()
