@@ -238,6 +238,24 @@ def _heterogeneity_rows():
     return rows
 
 
+def test_the_heterogeneity_stage_writes_the_columns_the_figures_read(tmp_path):
+    from glassdyn.plots import read_rows
+    from glassdyn.plots.heterogeneity import HETEROGENEITY_COLUMNS
+    from glassdyn.workflow.heterogeneity import COLUMNS, heterogeneity_rows, table_text
+
+    assert COLUMNS == HETEROGENEITY_COLUMNS
+    result = {"xi4": (np.array([2.0, np.nan]), np.array([0.1, np.nan])),
+              "S4": (np.array([[1.0, 0.5], [2.0, np.nan]]), np.array([[0.1, 0.05], [0.2, np.nan]]))}
+    rows = heterogeneity_rows(result, [1.0, 10.0], wavenumbers=np.array([0.2, 0.4]), distances=(), source="MD",
+                              system="ka2d", temperature="0.6")
+    # NaN values are left out: no xi4 at t = 10, no S4 at q = 0.4 there
+    assert [(r["time"], r["quantity"], r["x"]) for r in rows] == [("1", "xi4", ""), ("1", "S4", "0.2"), ("1", "S4", "0.4"),
+                                                                  ("10", "S4", "0.2")]
+    path = tmp_path / "t.tsv"
+    path.write_text(table_text(rows, ["a note"]))
+    assert list(read_rows(path)[0]) == list(HETEROGENEITY_COLUMNS) and read_rows(path)[0]["value"] == "2"
+
+
 def test_heterogeneity_figures_read_the_long_table():
     from glassdyn.plots import (four_point_correlation, four_point_structure_factor, heterogeneity_vs_time,
                                 scaled_structure_factor)
