@@ -116,6 +116,26 @@ def _binned_power(positions, values, box, q_max, edges):
     return counts, binned(q), cross / n, binned(np.abs(density) ** 2) / n
 
 
+def _centred_s4(cross, density, counts, mean, n_structures):
+    """S_4 per bin of the field less ``mean`` from the binned terms of :func:`_binned_power`
+    summed over ``n_structures``: (|A|^2 - 2 m Re(A B*) + m^2 |B|^2) / (counts n), NaN where a
+    bin has no wave vector."""
+    power = cross[0] - 2 * mean * cross[1] + mean**2 * density
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, power / (counts * n_structures), np.nan)
+
+
+def _mean_wavenumbers(q_sum, counts):
+    """Mean |q| per bin, NaN where a bin has no wave vector."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, q_sum / counts, np.nan)
+
+
+def _shells(edges, dimension: int) -> np.ndarray:
+    """Area (2D) or volume (3D) of the radial shells between ``edges``."""
+    return np.pi * np.diff(edges**2) if dimension == 2 else 4.0 / 3.0 * np.pi * np.diff(edges**3)
+
+
 def _q_edges(box, q_max, n_bins):
     """Linear |q| bins from the smallest allowed wavenumber 2 pi / L_max to q_max."""
     q_min = 2 * np.pi / np.max(box)
@@ -176,15 +196,12 @@ class FourPointStructureFactor:
 
     @property
     def wavenumbers(self) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.counts > 0, self._q_sum / self.counts, np.nan)
+        return _mean_wavenumbers(self._q_sum, self.counts)
 
     @property
     def s4(self) -> np.ndarray:
         m = 0.0 if self._fixed else np.mean(self._means, axis=0)[:, None]
-        power = self._cross[0] - 2 * m * self._cross[1] + m**2 * self._density
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = np.where(self.counts > 0, power / (self.counts * self._calls), np.nan)
+        s = _centred_s4(self._cross, self._density, self.counts, m, self._calls)
         return s[0] if self._single else s
 
 
@@ -255,9 +272,7 @@ def four_point_correlation(positions, values, box, r_max: float, n_bins: int = 5
     tree = cKDTree(positions, boxsize=box)
     edges = np.linspace(0.0, r_max, n_bins + 1)
     sums = tree.count_neighbors(tree, edges, weights=(dx, dx), cumulative=False)[1:]
-    d = len(box)
-    shell = (np.pi * np.diff(edges**2)) if d == 2 else (4.0 / 3.0 * np.pi * np.diff(edges**3))
-    return 0.5 * (edges[1:] + edges[:-1]), np.prod(box) / len(values) * sums / shell
+    return 0.5 * (edges[1:] + edges[:-1]), np.prod(box) / len(values) * sums / _shells(edges, len(box))
 
 
 # -- chord length ----------------------------------------------------------------------------
@@ -462,15 +477,11 @@ class DynamicHeterogeneity:
         chi = self.n_particles_ * (sums["mean_sq"] / n - mean**2)
         out = {"mean_label": mean, "chi4": chi if n >= 2 else np.full_like(chi, np.nan)}
         m = mean[:, None]
-        power = sums["s4_cross"][0] - 2 * m * sums["s4_cross"][1] + m**2 * sums["s4_density"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["S4"] = np.where(self.q_counts_ > 0, power / (self.q_counts_ * n), np.nan)
+        out["S4"] = _centred_s4(sums["s4_cross"], sums["s4_density"], self.q_counts_, m, n)
         if "g4_xx" in sums:
-            d = len(self.box_)
-            e = self.g4_edges_
-            shell = np.pi * np.diff(e**2) if d == 2 else 4.0 / 3.0 * np.pi * np.diff(e**3)
             pair = sums["g4_xx"] - 2 * m * sums["g4_x1"] + m**2 * sums["g4_11"]
-            out["G4"] = np.prod(self.box_) / self.n_particles_ * pair / (shell * n)
+            shells = _shells(self.g4_edges_, len(self.box_))
+            out["G4"] = np.prod(self.box_) / self.n_particles_ * pair / (shells * n)
         if "chord" in sums:
             out["chord_length"] = sums["chord"] / n
         q = self.wavenumbers_
@@ -483,8 +494,7 @@ class DynamicHeterogeneity:
 
     @property
     def wavenumbers_(self) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.q_counts_ > 0, self._q_sum / self.q_counts_, np.nan)
+        return _mean_wavenumbers(self._q_sum, self.q_counts_)
 
     @property
     def distances_(self) -> np.ndarray:

@@ -73,14 +73,14 @@ def _input_files(job: Job) -> list[str]:
     return read_structure_lists(job.input["labels" if "labels" in job.input else "structures"])
 
 
-def _source_values(job: Job, label: str):
-    """(file, record with positions, types and box, values (n_t, N), times) of every structure:
-    the labels' own values, or the model's predictions of the same structures (checked to be
-    the same particles); without labels the structure files give the positions."""
+def _source_values(job: Job, label: str, files):
+    """(file, record with positions, types and box, values (n_t, N), times) of every structure
+    of ``files``: the labels' own values, or the model's predictions of the same structures
+    (checked to be the same particles); without labels the structure files give the positions."""
     predictions = load(job.input["predictions"], "predictions") if "predictions" in job.input else None
     rows = {} if predictions is None else {int(s): k for k, s in enumerate(predictions.structures)}
     kind = "labels" if "labels" in job.input else "structure"
-    for path in _input_files(job):
+    for path in files:
         record = load(path, kind)
         if predictions is None:
             values = getattr(record, label)
@@ -106,8 +106,9 @@ def compute_heterogeneity(job: Job) -> None:
     source, temperature = job.wildcards["source"], job.wildcards["temperature"]
     analysis = DynamicHeterogeneity(**heterogeneity_options(config))
     times = None
-    n_files = len(_input_files(job))
-    for k, (path, record, values, its_times) in enumerate(_source_values(job, label), 1):
+    files = _input_files(job)
+    n_files = len(files)
+    for k, (path, record, values, its_times) in enumerate(_source_values(job, label, files), 1):
         if times is None:
             times = its_times
         elif not np.array_equal(times, its_times):
