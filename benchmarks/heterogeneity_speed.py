@@ -54,6 +54,7 @@ def main():
     het.average_chord_length = _timed(parts, "chords", het.average_chord_length)
     analysis = DynamicHeterogeneity()
     print(f"N = {args.n_particles} (N_1 = {n1}), L = {length:.2f}, {args.times} times, {args.structures} structures")
+    print("machine load (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
     per_structure = []
     for _ in range(args.structures):
         x = rng.uniform(0, length, (n1, 2))

@@ -55,6 +55,7 @@ def main():
     model = load_model(args.model)
     n, n_times = structure.n_particles, 10
     print(f"KA2D N = {n} ({args.tiles}^2 tiles of {args.structure}), box {structure.box[0]:.2f}, one core")
+    print("machine load (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
     times = {}
     t = time.perf_counter()
     inherent = quench_to_inherent_structure(PairPotential(mixture, "polynomial"), structure, min_style=args.min_style)
