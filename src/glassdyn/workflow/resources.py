@@ -34,8 +34,8 @@ COSTS = {
     # one descriptor set of one structure (glassmlp-prl), per particle
     "descriptor_particle": 5.5e-3,
     # heterogeneity of one structure (S_4 to q = 2 in 50 bins, G_4 to r = 10, chords), per
-    # analysed particle and time: benchmarks/heterogeneity_speed.py, 13.3 s for N_1 = 38400 x 10
-    "heterogeneity_particle_time": 3.5e-5,
+    # analysed particle and time: benchmarks/heterogeneity_speed.py, 7.7 s for N_1 = 38400 x 10 (idle),
+    "heterogeneity_particle_time": 2.0e-5,
     # training, per particle and epoch (one network, one label, one time), CPU, one thread
     "train_particle_epoch": {
         "glassmlp": 9.0e-6,
