@@ -6,6 +6,7 @@ from scipy import stats
 
 from glassdyn.analysis import (
     FourPointStructureFactor,
+    TemperatureTimeMap,
     TimeTemperatureSuperposition,
     average_chord_length,
     chi4,
@@ -86,6 +87,31 @@ def test_time_temperature_superposition_recovers_tau_of_a_short_curve():
     assert tts.tau_from_overlap(short, values) == pytest.approx(3e4, rel=0.02)
     v = tts.value_from_time(250.0, tau=50.0)
     assert tts.time_from_value(v, tau=50.0) == pytest.approx(250.0, rel=1e-2)
+
+
+def test_temperature_time_map_collapses_curves_and_extrapolates_arrhenius():
+    """PRB App. A: curves that never reach 0.5 get tau from the overlap; colder T from Arrhenius."""
+    master = lambda x: np.exp(-(x**0.6) * np.log(2))  # noqa: E731 - value 0.5 at x = 1
+    tau = lambda T: 1e-3 * np.exp(3.0 / T)  # noqa: E731
+    curves = {}
+    for T, t_max in [(0.4, 1e4), (0.3, 1e4), (0.25, 1e4), (0.23, 1e3), (0.21, 300.0)]:
+        t = np.geomspace(1, t_max, 30)
+        curves[T] = (t, master(t / tau(T)))
+    assert curves[0.21][1].min() > 0.5  # simulated too short to cross
+    tmap = TemperatureTimeMap(arrhenius_max_temperature=0.25).fit(curves)
+    for T in curves:
+        assert tmap.taus_[T] == pytest.approx(tau(T), rel=0.03), T
+    assert tmap.tau_sources_[0.21] == "overlap" and tmap.tau_sources_[0.4] == "crossing"
+    assert tmap.arrhenius_temperatures_ == [0.21, 0.23, 0.25]
+    assert tmap.energy_ == pytest.approx(3.0, rel=0.02)
+    assert tmap.tau(0.15) == pytest.approx(tau(0.15), rel=0.2)
+    t = tmap.time(0.15, [0.8, 0.5])
+    assert t[1] == pytest.approx(tmap.tau(0.15), rel=1e-2)
+    np.testing.assert_allclose(tmap.value(0.15, t), [0.8, 0.5], atol=2e-3)
+    again = TemperatureTimeMap.from_dict(tmap.to_dict())
+    assert again.time(0.18, 0.65) == pytest.approx(tmap.time(0.18, 0.65))
+    with pytest.raises(ValueError, match="outside the master curve"):
+        tmap.time(0.15, 1.5)
 
 
 # -- metrics ----------------------------------------------------------------------------------

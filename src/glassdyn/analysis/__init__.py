@@ -1,6 +1,7 @@
 """Analysis: averaged dynamics, scores and noise ceiling, dynamic heterogeneity."""
 
 from glassdyn.analysis.dynamics import (
+    TemperatureTimeMap,
     TimeTemperatureSuperposition,
     arrhenius_fit,
     crossing_time,
@@ -33,6 +34,7 @@ from glassdyn.analysis.metrics import (
 __all__ = [
     "DynamicHeterogeneity",
     "FourPointStructureFactor",
+    "TemperatureTimeMap",
     "TimeTemperatureSuperposition",
     "arrhenius_fit",
     "average_chord_length",

@@ -233,6 +233,108 @@ class TimeTemperatureSuperposition:
         return float(np.exp(res.x))
 
 
+class TemperatureTimeMap:
+    """Time <-> mean correlation at any temperature (tGlassMLP PRB Sec. II.A, App. A).
+
+    ``fit(curves)`` collapses the mean curves {T: (times, values)} of the simulated
+    temperatures on t / tau(T): the hottest curve that crosses ``level`` is the reference;
+    every other curve, coldest last, gets tau from its crossing when it has one, else from
+    its best overlap with the master curve built so far (App. A: "by maximizing the overlap
+    between the curves"), and joins the master curve. tau at other temperatures comes from
+    an Arrhenius fit tau = tau_0 exp(E / T) over the fitted temperatures T <=
+    ``arrhenius_max_temperature`` (PRB: Arrhenius for T <= 0.25, extrapolated to T_g = 0.15;
+    default every fitted temperature), the curve itself is assumed to keep its shape (TTS).
+
+    After ``fit``: ``taus_`` {T: tau}, ``tau_sources_`` {T: "crossing" or "overlap"},
+    ``tau_0_``, ``energy_`` (Arrhenius, epsilon), ``log_scaled_time_`` and ``values_`` (the
+    master curve on log(t / tau), sorted, the values made non-increasing).
+    """
+
+    def __init__(self, level: float = 0.5, arrhenius_max_temperature: float | None = None):
+        self.level = level
+        self.arrhenius_max_temperature = arrhenius_max_temperature
+
+    def fit(self, curves: dict):
+        curves = {float(T): (np.asarray(t, dtype=float), np.asarray(v, dtype=float)) for T, (t, v) in curves.items()}
+        if not curves:
+            raise ValueError("no curves to superpose")
+        crossing = {T: crossing_time(t, v, self.level) for T, (t, v) in curves.items()}
+        crossing_ts = [T for T, tau in crossing.items() if np.isfinite(tau)]
+        if not crossing_ts:
+            raise ValueError(f"no curve falls to {self.level}; the master curve needs one that does")
+        reference = max(crossing_ts)
+        tts = TimeTemperatureSuperposition(self.level).fit(*curves[reference])
+        self.taus_, self.tau_sources_ = {reference: tts.tau_}, {reference: "crossing"}
+        x, y = list(tts.log_scaled_time_), list(tts.values_)
+        for T in sorted(curves, reverse=True):
+            if T == reference:
+                continue
+            t, v = curves[T]
+            if np.isfinite(crossing[T]):
+                tau, source = crossing[T], "crossing"
+            else:
+                tau, source = tts.tau_from_overlap(t, v), "overlap"
+            self.taus_[T], self.tau_sources_[T] = float(tau), source
+            x += list(np.log(t / tau))
+            y += list(v)
+            order = np.argsort(x, kind="stable")
+            tts.log_scaled_time_, tts.values_ = np.asarray(x)[order], np.asarray(y)[order]
+        self.log_scaled_time_ = tts.log_scaled_time_
+        self.values_ = np.minimum.accumulate(tts.values_)
+        fitted = sorted(T for T in self.taus_ if self.arrhenius_max_temperature is None
+                        or T <= self.arrhenius_max_temperature + 1e-12)
+        if len(fitted) >= 2:
+            self.tau_0_, self.energy_ = arrhenius_fit(fitted, [self.taus_[T] for T in fitted])
+        else:  # one temperature: no slope to extrapolate with
+            self.tau_0_, self.energy_ = float("nan"), float("nan")
+        self.arrhenius_temperatures_ = fitted
+        return self
+
+    def tau(self, temperature: float) -> float:
+        """tau at ``temperature``: the fitted one, else the Arrhenius extrapolation."""
+        T = float(temperature)
+        for known, tau in self.taus_.items():
+            if np.isclose(known, T, rtol=0, atol=1e-9):
+                return float(tau)
+        if not np.isfinite(self.energy_):
+            raise ValueError(f"tau at T = {T:g}: the Arrhenius fit needs two fitted temperatures, "
+                             f"has {self.arrhenius_temperatures_}")
+        return float(self.tau_0_ * np.exp(self.energy_ / T))
+
+    def time(self, temperature: float, value) -> np.ndarray:
+        """Time(s) at which the mean correlation at ``temperature`` takes ``value``."""
+        v = np.asarray(value, dtype=float)
+        lo, hi = self.values_[-1], self.values_[0]
+        if np.any((v < lo - 1e-12) | (v > hi + 1e-12)):
+            raise ValueError(f"values {np.atleast_1d(v).tolist()} outside the master curve's range [{lo:.4g}, {hi:.4g}]")
+        x = np.interp(-v, -self.values_, self.log_scaled_time_)
+        return self.tau(temperature) * np.exp(x)
+
+    def value(self, temperature: float, times) -> np.ndarray:
+        """Master-curve mean correlation at ``times`` and ``temperature``."""
+        x = np.log(np.asarray(times, dtype=float) / self.tau(temperature))
+        return np.interp(x, self.log_scaled_time_, self.values_)
+
+    def to_dict(self) -> dict:
+        """JSON-able state (what a model file keeps)."""
+        return {"level": self.level, "arrhenius_max_temperature": self.arrhenius_max_temperature,
+                "taus": {f"{T:g}": tau for T, tau in sorted(self.taus_.items())},
+                "tau_sources": {f"{T:g}": s for T, s in sorted(self.tau_sources_.items())},
+                "tau_0": self.tau_0_, "energy": self.energy_, "arrhenius_temperatures": self.arrhenius_temperatures_,
+                "log_scaled_time": self.log_scaled_time_.tolist(), "values": self.values_.tolist()}
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "TemperatureTimeMap":
+        out = cls(state["level"], state["arrhenius_max_temperature"])
+        out.taus_ = {float(T): float(v) for T, v in state["taus"].items()}
+        out.tau_sources_ = dict(state["tau_sources"])
+        out.tau_0_, out.energy_ = float(state["tau_0"]), float(state["energy"])
+        out.arrhenius_temperatures_ = list(state["arrhenius_temperatures"])
+        out.log_scaled_time_ = np.asarray(state["log_scaled_time"], dtype=float)
+        out.values_ = np.asarray(state["values"], dtype=float)
+        return out
+
+
 def arrhenius_fit(temperatures, taus) -> tuple[float, float]:
     """Fit tau = tau_0 exp(E / T); returns (tau_0, E). Used to extrapolate tau to low T."""
     T = np.asarray(temperatures, dtype=float)
