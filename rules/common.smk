@@ -147,7 +147,7 @@ def get_pretraining_config(wildcards):
 def get_transferable_model_config(wildcards):
     plan = PLANS[wildcards.system]
     return plan.stage_config("train_transferable_model", model=wildcards.model,
-                             time_indices={t: plan.time_indices(t) for t in plan.temperatures})
+                             time_indices={t: plan.time_indices(t) for t in plan.labelled_temperatures})
 
 
 # -- input functions -------------------------------------------------------------------------
@@ -199,8 +199,18 @@ def get_training_data(wildcards):
 
 
 def get_transferable_training_data(wildcards):
-    """Structure lists of the training and validation structures of every temperature (tGlassMLP)."""
-    return _training_lists(wildcards, PLANS[wildcards.system].temperatures)
+    """Structure lists of the training and validation structures of every temperature with
+    labels (tGlassMLP), and the descriptors of the training structures of every temperature
+    with transferred data (two-step, PRB Table I): ``target_descriptors``, ``target_structures``."""
+    plan = PLANS[wildcards.system]
+    out = _training_lists(wildcards, plan.labelled_temperatures)
+    dset = plan.model_descriptor_set(wildcards.model)
+    for temperature in plan.transferred_temperatures(wildcards.model):
+        split = plan.model_split(temperature, wildcards.training, wildcards.model)
+        for kind in (dset, "structures"):  # the structures' positions: the correlation loss
+            key = "target_descriptors" if kind == dset else "target_structures"
+            out.setdefault(key, []).extend(LAYOUT.structure_list_for(wildcards.system, temperature, kind, split["train"]))
+    return out
 
 
 def _training_lists(wildcards, temperatures):
@@ -297,7 +307,7 @@ def get_state_point_figure_data(wildcards):
 
 def get_dynamics_figure_data(wildcards):
     plan = PLANS[wildcards.system]
-    return [DYNAMICS.format(system=wildcards.system, temperature=t) for t in sorted(plan.temperatures, key=float)]
+    return [DYNAMICS.format(system=wildcards.system, temperature=t) for t in sorted(plan.labelled_temperatures, key=float)]
 
 
 def get_training_figure_data(wildcards):

@@ -184,7 +184,7 @@ def test_the_demo_requests_the_figures_it_can_draw():
     # (ka3d only); tGlassMLP's attention weights are not computed yet
     assert {("glassmlp-prl", "fig4a_four_point_structure_factor", s) for s in ("ka3d", "ka2d")} <= requested
     prb = {(name, system) for paper, name, system in requested if paper == "tglassmlp-prb" and name.startswith("fig")}
-    assert ("fig7_xi4", "ka3d") in prb and ("fig7_xi4", "ka2d") not in prb and ("fig9_attention_lengths", "ka3d") not in prb
+    assert ("fig7_xi4", "ka3d") in prb and ("fig7_xi4", "ka2d") not in prb and ("fig9_attention_lengths", "ka3d") in prb
     sm2c = figure_params(_plans(DEMO), "glassmlp-prl", "sm2c_four_point_structure_factor", "ka2d")
     assert sm2c["sources"] == ["MD", "glassmlp", "glassmlp-ridge"] and sm2c["temperatures"] == ["0.6"]
 
@@ -281,17 +281,20 @@ def test_length_scales_and_attention_lengths():
     from glassdyn.plots import attention_lengths, length_scales_vs_temperature
 
     rows = _heterogeneity_rows()
-    rows += [{"source": "glassmlp", "system": "ka2d", "temperature": T, "time": "", "quantity": "xi_int", "x": "",
-              "value": v, "error": ""} for T, v in (("0.3", 3.5), ("0.4", 1.5))]
+    # xi_int per time, as the heterogeneity stage writes it: the one at <C_B> nearest 0.8 is drawn
+    rows += [{"source": "glassmlp", "system": "ka2d", "temperature": T, "time": t, "quantity": "xi_int", "x": "",
+              "value": v, "error": ""} for T, v in (("0.3", 3.5), ("0.4", 1.5)) for t, v in (("10", v), ("100", 9.0))]
     plot = length_scales_vs_temperature(rows, quantities=("xi4", "xi_int", "chord_length"), mean_label=0.8)
     # <C_B> = 0.9 at t = 10 is nearest 0.8: xi4 at that time
     assert [(r["temperature"], r["value"], r["time"]) for r in plot.data if r["quantity"] == "xi4"] == [
         (0.3, 4.0, 10.0), (0.4, 2.0, 10.0)]
     assert [r["value"] for r in plot.data if r["quantity"] == "xi_int"] == [3.5, 1.5]
     assert plot.notes == ["chord_length: not in the results, left out."]
-    weights = [{"source": "tglassmlp", "temperature": "0.3", "time": 10.0, "quantity": "P_int", "x": L, "value": p,
-                "error": ""} for L, p in ((0, 0.2), (2, 0.5), (4, 0.3))]
-    plot = attention_lengths(weights)
+    weights = [{"source": "tglassmlp", "temperature": "0.3", "time": t, "quantity": "P_int", "x": L, "value": p,
+                "error": ""} for t, w in ((10.0, 1.0), (100.0, 0.0)) for L, p in ((0, 0.2), (2, 0.5 * w), (4, 0.3))]
+    weights += [{"source": "tglassmlp", "temperature": "0.3", "time": t, "quantity": "mean_label", "x": "", "value": c,
+                 "error": ""} for t, c in ((10.0, 0.82), (100.0, 0.5))]
+    plot = attention_lengths(weights)  # at <C_B> = 0.82, the one nearest 0.8
     assert [r["xi_int"] for r in plot.data] == pytest.approx([0 * 0.2 + 2 * 0.5 + 4 * 0.3] * 3)
 
 

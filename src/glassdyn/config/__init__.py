@@ -220,8 +220,10 @@ def _check_system(name: str, system: dict) -> None:
         raise ConfigError(f"{where}.source.box", f"{source['format']} files store no box; give its edge length")
     if "predict_with" not in system and any("trained_at" in sp for sp in system["state_points"]):
         raise ConfigError(f"{where}.state_points", "trained_at needs predict_with (the system whose models predict)")
-    if "predict_with" not in system and not all(sp["labels"] for sp in system["state_points"]):
-        raise ConfigError(f"{where}.state_points", "a state point without labels needs predict_with (models to predict it)")
+    if "predict_with" not in system and not all(sp["labels"] for sp in system["state_points"]) \
+            and not _transferable_models(system, mixture):
+        raise ConfigError(f"{where}.state_points", "a state point without labels needs predict_with or tglassmlp "
+                                                   "(models to predict it)")
     for i, sp in enumerate(system["state_points"]):
         key = f"{where}.state_points.{i}"
         if source is None:
@@ -230,6 +232,8 @@ def _check_system(name: str, system: dict) -> None:
             if "times" not in sp:
                 if "predict_with" in system:
                     continue  # the training state point's, filled in by _link_predictions
+                if not sp["labels"]:
+                    continue  # tGlassMLP predicts at mean_labels, checked with the models
                 raise ConfigError(f"{key}.times", "required key is missing")
             _check_times(f"{key}.times", sp, system["timestep"])
             continue
@@ -263,6 +267,54 @@ def _check_system(name: str, system: dict) -> None:
     _check_models(where, system, mixture)
 
 
+def _transferable_models(system: dict, mixture) -> list[str]:
+    """The models of ``models.train`` that span all state points (tGlassMLP)."""
+    from glassdyn.models.recipes import expand_model_names, get_recipe
+
+    names = system.get("models", {}).get("train") or []
+    return [m for m in expand_model_names(names, mixture.dimension) if not get_recipe(m).per_time]
+
+
+def _check_transferable(where: str, system: dict) -> None:
+    """tGlassMLP's grid and two-step plan against the state points (PRB Table I)."""
+    options = system["models"].get("tglassmlp") or {}
+    grid = options.get("mean_labels")
+    temperatures = {f"{float(sp['temperature']):g}": sp for sp in system["state_points"]}
+    labelled = sorted(float(t) for t, sp in temperatures.items() if sp["labels"])
+    if not labelled:
+        raise ConfigError(f"{where}.state_points", "tglassmlp needs a state point with labels")
+    for i, sp in enumerate(system["state_points"]):
+        if not sp["labels"] and "times" not in sp and not (sp.get("mean_labels") or grid):
+            raise ConfigError(f"{where}.state_points.{i}.mean_labels", "a state point without labels or times is "
+                              "predicted at <C_B> values: give mean_labels here or models.tglassmlp.mean_labels")
+        if "times" in sp and "mean_labels" in sp:
+            raise ConfigError(f"{where}.state_points.{i}.mean_labels", "give times or mean_labels, not both")
+        if sp["labels"] and "mean_labels" in sp:
+            raise ConfigError(f"{where}.state_points.{i}.mean_labels", "a state point with labels is predicted at its times")
+    plan = options.get("two_step")
+    grid_points = [i for i, sp in enumerate(system["state_points"]) if not sp["labels"]]
+    labels = options.get("labels") or system["models"]["labels"]
+    if (plan is not None or grid_points) and "propensity" in labels:
+        raise ConfigError(f"{where}.models.tglassmlp.labels", "state points without labels and two_step are "
+                          "predicted through <C_B> and its time-temperature superposition: set labels: [bond_breaking]")
+    if plan is None:
+        return
+    key = f"{where}.models.tglassmlp.two_step"
+    if not any(t >= plan["t_min"] - 1e-12 for t in labelled):
+        raise ConfigError(f"{key}.t_min", f"no state point with labels at T >= {plan['t_min']:g}; labelled: {labelled}")
+    if not grid:
+        raise ConfigError(f"{where}.models.tglassmlp.mean_labels", "two_step needs the <C_B> grid (PRB Table I rows)")
+    for i, entry in enumerate(plan["transferred"]):
+        at = f"{float(entry['temperature']):g}"
+        if at not in temperatures:
+            raise ConfigError(f"{key}.transferred.{i}.temperature", f"no state point at T = {at}; "
+                                                                     f"state points: {sorted(temperatures, key=float)}")
+        off = [c for c in entry["mean_labels"] if not any(abs(c - g) < 1e-9 for g in grid)]
+        if off:
+            raise ConfigError(f"{key}.transferred.{i}.mean_labels", f"{off} are not on the grid "
+                                                                     f"models.tglassmlp.mean_labels {grid}")
+
+
 def _check_models(where: str, system: dict, mixture, predicting: bool = False) -> None:
     """Models need their descriptor sets, training and test structures, and times that exist
     (``predicting``: a predict_with system's, which trains nothing)."""
@@ -292,13 +344,15 @@ def _check_models(where: str, system: dict, mixture, predicting: bool = False) -
             if columns[0] not in baseline_columns(mixture.dimension):
                 raise ConfigError(f"{where}.models.train", f"no baseline column {columns[0]!r}; "
                                   f"columns: {baseline_columns(mixture.dimension)}")
+    if not predicting and "tglassmlp" in names:
+        _check_transferable(where, system)
     bad = [k for k in models["particle_types"] if k >= mixture.n_types]
     if bad:
         raise ConfigError(f"{where}.models.particle_types", f"types {bad}, but {mixture.name} has {mixture.n_types}")
     if not predicting and (system["split"]["train"] < 1 or system["split"]["test"] < 1):
         raise ConfigError(f"{where}.split", "models need at least one training and one test structure")
     for i, sp in enumerate(system["state_points"]):
-        n_times = len(requested_times(sp)) if "times" in sp else None
+        n_times = len(requested_times(sp)) if "times" in sp and sp["labels"] else None
         if n_times is not None and models.get("time_indices"):
             bad = [t for t in models["time_indices"] if t >= n_times]
             if bad:
@@ -307,8 +361,9 @@ def _check_models(where: str, system: dict, mixture, predicting: bool = False) -
 
 def _link_predictions(systems: dict) -> None:
     """Give every predict_with system its training system's models block (the chosen models),
-    and its state points the training state point's times; refuse another mixture or potential."""
-    from glassdyn.models.recipes import expand_model_names
+    and its state points the training state point's times (per-time models; tGlassMLP alone
+    predicts any state point); refuse another mixture or potential."""
+    from glassdyn.models.recipes import expand_model_names, get_recipe
     from glassdyn.systems import get_mixture
 
     for name, system in systems.items():
@@ -338,8 +393,20 @@ def _link_predictions(systems: dict) -> None:
         models.update(train=chosen, studies={})
         system["models"] = models
         known = {f"{float(sp['temperature']):g}": sp for sp in source["state_points"]}
+        per_time = [m for m in chosen if get_recipe(m).per_time]
         for i, sp in enumerate(system["state_points"]):
             key = f"systems.{name}.state_points.{i}"
+            if not per_time:  # tGlassMLP alone: any temperature, at its own times or mean_labels
+                if "trained_at" in sp:
+                    raise ConfigError(f"{key}.trained_at", f"{chosen} span every temperature: nothing to name")
+                if "times" in sp:
+                    _check_times(f"{key}.times", sp, system.get("timestep"))
+                elif sp["labels"]:
+                    raise ConfigError(f"{key}.times", "required key is missing (a state point with labels)")
+                elif not (sp.get("mean_labels") or (models.get("tglassmlp") or {}).get("mean_labels")):
+                    raise ConfigError(f"{key}.mean_labels", f"give the <C_B> values to predict at (or "
+                                                            f"{source_name}'s models.tglassmlp.mean_labels)")
+                continue
             at = f"{float(sp.get('trained_at', sp['temperature'])):g}"
             if at not in known:
                 raise ConfigError(f"{key}.trained_at", f"{source_name!r} has no state point at T = {at}; "

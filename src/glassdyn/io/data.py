@@ -372,6 +372,10 @@ class Predictions(_Record):
     Models with edge outputs (BOTAN) add edge_values: (n_t, P_total) predicted E_ij(t) of every
     structure's pairs (in the order of its label file's edges), structure s owning columns
     edge_offsets[s]:edge_offsets[s + 1]; edge_offsets: (S + 1,).
+    Models with a state input (tGlassMLP) add mean_labels: (n_t,) the <C_B> each time was
+    predicted at; network_values: (E, S, n_t, N) every active network's predictions;
+    bottleneck: (S, n_t, N, b) one network's bottleneck layer; attention_lengths (n_L,),
+    attention_probability (n_t, n_L) and intrinsic_length (n_t,): P_int(L) and xi_int.
     """
 
     KIND: ClassVar[str] = "predictions"
@@ -383,6 +387,12 @@ class Predictions(_Record):
         "box": "box edge lengths, shape (d,), sigma_11",
         "edge_values": "predicted pair-distance change E_ij(t) of every structure's pairs (i < j), shape (n_t, P_total), sigma_11, NaN where not predicted",
         "edge_offsets": "structure s owns edge_values[:, edge_offsets[s]:edge_offsets[s + 1]], shape (S + 1,)",
+        "mean_labels": "state input <C_B> (mean label of the state point) of every time, shape (n_t,)",
+        "network_values": "predictions of every active network, shape (E, S, n_t, N), NaN where not predicted",
+        "bottleneck": "bottleneck layer of the first active network, shape (S, n_t, N, b), NaN where not predicted",
+        "attention_lengths": "coarse-graining lengths L of P_int, shape (n_L,), sigma_11",
+        "attention_probability": "P_int(L) from the attention weights (PRB Sec. VI.A), shape (n_t, n_L)",
+        "intrinsic_length": "xi_int = sum_L P_int(L) L, shape (n_t,), sigma_11",
     }
     values: np.ndarray
     structures: np.ndarray
@@ -391,16 +401,25 @@ class Predictions(_Record):
     box: np.ndarray
     edge_values: np.ndarray | None = None
     edge_offsets: np.ndarray | None = None
+    mean_labels: np.ndarray | None = None
+    network_values: np.ndarray | None = None
+    bottleneck: np.ndarray | None = None
+    attention_lengths: np.ndarray | None = None
+    attention_probability: np.ndarray | None = None
+    intrinsic_length: np.ndarray | None = None
     metadata: dict = field(default_factory=dict)
 
-    NAN_ALLOWED: ClassVar[frozenset] = frozenset({"values", "edge_values"})
+    NAN_ALLOWED: ClassVar[frozenset] = frozenset({"values", "edge_values", "network_values", "bottleneck", "mean_labels",
+                                                    "attention_probability", "intrinsic_length"})
 
     def _shape(self, name, n, d):
         total = None if self.edge_offsets is None else int(self.edge_offsets[-1])
-        return {"values": (len(self.structures), len(self.times), n), "structures": (None,),
-                "times": (len(self.times),), "types": (len(self.structures), n),
-                "edge_values": (len(self.times), total),
-                "edge_offsets": (len(self.structures) + 1,)}.get(name) or super()._shape(name, n, d)
+        s, t = len(self.structures), len(self.times)
+        n_l = None if self.attention_lengths is None else len(self.attention_lengths)
+        return {"values": (s, t, n), "structures": (None,), "times": (t,), "types": (s, n),
+                "edge_values": (t, total), "edge_offsets": (s + 1,), "mean_labels": (t,),
+                "network_values": (None, s, t, n), "bottleneck": (s, t, n, None), "attention_lengths": (None,),
+                "attention_probability": (t, n_l), "intrinsic_length": (t,)}.get(name) or super()._shape(name, n, d)
 
 
 KINDS: dict[str, type[_Record]] = {

@@ -46,6 +46,73 @@ def predict_structures(models, descriptors: list[Descriptors], n_times: int, tem
     return out
 
 
+def predict_transferable(models, descriptors: list[Descriptors], temperature: float, mean_labels,
+                         positions=None) -> dict:
+    """tGlassMLP's predictions for the structures of one temperature at several <C_B>.
+
+    models: the fitted :class:`~glassdyn.models.tglassmlp.TGlassMLP` of each particle type;
+    mean_labels: (n_c,) state inputs <C_B> (each column of the output one state point; the
+    mean constraint acts on the whole set, PRB App. B); positions: per structure (N, d), kept
+    on the samples (unused by the prediction).
+
+    Returns a dict of arrays: ``values`` (S, n_c, N) mean over the active networks, NaN for
+    particles of no model's type; ``network_values`` (E, S, n_c, N) float32, every active
+    network of the first type's model (the PRB's error bars are the spread between networks);
+    ``bottleneck`` (S, n_c, N, b) float32, the first active network's bottleneck layer at the
+    state input its mean constraint chose (PRB Figs. 10-11); ``attention_lengths`` (n_L,)
+    coarse-graining lengths, ``attention_probability`` (n_c, n_L) P_int(L) and
+    ``intrinsic_length`` (n_c,) xi_int of the first type's model (PRB Sec. VI.A, Fig. 9);
+    ``input_mean_labels`` and ``mean_deviations`` (n_c, E) of the mean constraint.
+    """
+    descriptors = list(descriptors)
+    mean_labels = np.asarray(mean_labels, dtype=float)
+    n_s, n_c, n = len(descriptors), len(mean_labels), len(descriptors[0].types)
+    values = np.full((n_s, n_c, n), np.nan)
+    first = models[0]
+    networks = np.nonzero(first.active)[0]
+    network_values = np.full((len(networks), n_s, n_c, n), np.nan, dtype=np.float32)
+    bottleneck = np.full((n_s, n_c, n, first.bottleneck), np.nan, dtype=np.float32)
+    probability, xi, inputs, deviations, lengths = [], [], [], [], None
+    for model in models:
+        samples = [make_sample(d, None, model.particle_type_, columns=model.columns_,
+                               positions=None if positions is None else positions[k])
+                   for k, d in enumerate(descriptors)]
+        for j, c in enumerate(mean_labels):
+            state = {"temperature": float(temperature), "mean_label": float(c)}
+            per_network, record = model.constrained_predictions(samples, state)
+            for k, (s, p) in enumerate(zip(samples, per_network)):
+                values[k, j, s.indices] = p.mean(axis=0)
+                if model is first:
+                    network_values[:, k, j, s.indices] = p
+                    b = model.bottleneck_outputs(s, temperature, record["input_mean_label"][0])[networks[0]]
+                    bottleneck[k, j, s.indices] = b
+            if model is first:
+                inputs.append(record["input_mean_label"])
+                deviations.append(record["mean_deviation"])
+                if _has_lengths(model):
+                    attention = model.intrinsic_length(samples, state)
+                    lengths = attention.lengths
+                    probability.append(attention.probability)
+                    xi.append(attention.xi)
+    out = {"values": values, "network_values": network_values, "bottleneck": bottleneck,
+           "input_mean_labels": np.asarray(inputs), "mean_deviations": np.asarray(deviations)}
+    if lengths is not None:
+        out.update(attention_lengths=np.asarray(lengths), attention_probability=np.asarray(probability),
+                   intrinsic_length=np.asarray(xi))
+    return out
+
+
+def _has_lengths(model) -> bool:
+    """Whether every descriptor column of ``model`` names its coarse-graining length."""
+    from glassdyn.models.tglassmlp import column_lengths
+
+    try:
+        column_lengths(model.columns_)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def predict_graphs(models, structures, n_times: int, energies=None) -> tuple[np.ndarray, dict]:
     """Graph models' predictions for structures of one state point.
 

@@ -192,6 +192,10 @@ class TGlassNetwork(EnsembleModule):
         a = x[None] * f[:, None, 0] + z[..., 0:1] * f[:, None, 1] + z[..., 1:2] * f[:, None, 2] + f[:, None, 3]
         return torch.softmax(a, dim=-1)
 
+    def encode(self, x, s):
+        """(E, n, bottleneck) bottleneck outputs of every particle (PRB Figs. 10-11)."""
+        return self.bottleneck(x[None] * self.weights(x, s))  # eq. 7
+
     def forward(self, x, s, return_weights: bool = False):
         w = self.weights(x, s)
         encoded = self.bottleneck(x[None] * w)  # eq. 7, (E, n, 2)

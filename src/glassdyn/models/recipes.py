@@ -54,7 +54,8 @@ class Recipe:
     all_times: bool = False
     inherent_energies: bool = False
     #: options that are not constructor arguments
-    WORKFLOW_OPTIONS = ("descriptor_set", "labels", "pretraining", "learning_curve_epochs")
+    WORKFLOW_OPTIONS = ("descriptor_set", "labels", "pretraining", "learning_curve_epochs", "mean_labels",
+                        "arrhenius_max_temperature", "two_step")
 
     @property
     def graph(self) -> bool:

@@ -452,6 +452,18 @@ class TGlassMLP(PropensityModel):
             w = self.network.weights(self._x(sample), self.state_input(temperature, c))
         return w[networks].mean(0).cpu().numpy().astype(float)
 
+    def bottleneck_outputs(self, sample, temperature: float, input_mean_label) -> np.ndarray:
+        """(E, n, bottleneck) bottleneck layer of every network for ``sample`` at state input
+        (temperature, C), C (E,) per network or one value (e.g. the ``input_mean_label`` the
+        mean constraint chose, :meth:`constrained_predictions`). Each network has its own
+        coordinates: compare particles within one network (PRB Figs. 10-11)."""
+        torch = _torch()
+        self._require_fitted()
+        c = np.broadcast_to(np.asarray(input_mean_label, dtype=float), (self.n_networks,))
+        with torch.no_grad():
+            out = self.network.encode(self._x(sample), self.state_input(temperature, c))
+        return out.cpu().numpy().astype(float)
+
     def intrinsic_length(self, samples, state=None, lengths=None, networks=None) -> IntrinsicLength:
         """P_int(L) and xi_int (PRB Sec. VI.A) at one state point.
 
@@ -604,10 +616,26 @@ def _same(a, b) -> bool:
     return bool(np.isclose(a, b, rtol=0, atol=1e-9))
 
 
+def _equal_time_states(by_state: dict, c: float, values, t_min: float, grid_tolerance: float) -> list:
+    """Keys (T, c') of ``by_state`` that train the equal-time network of ``c``: T >= t_min,
+    c the nearest of ``values`` to c', |c' - c| <= grid_tolerance (or equal), the closest
+    per temperature."""
+    best = {}
+    for t, cc in by_state:
+        if t < t_min - 1e-12:
+            continue
+        nearest = min(values, key=lambda v: abs(v - cc))
+        if not _same(nearest, c) or (abs(cc - c) > grid_tolerance and not _same(cc, c)):
+            continue
+        if t not in best or abs(cc - c) < abs(best[t][1] - c):
+            best[t] = (t, cc)
+    return sorted(best.values())
+
+
 def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: int = 16, *,
                    model_options: dict | None = None, final_options: dict | None = None,
                    tolerance: float = SELF_CONSISTENCY_TOLERANCE, min_networks: int = 1, seed: int = 0,
-                   validation_by_state=None) -> TwoStepResult:
+                   validation_by_state=None, grid_tolerance: float = 0.0) -> TwoStepResult:
     """Two-step training of tGlassMLP (PRB Sec. II.E, App. B, Table I).
 
     samples_by_state: {(T, <C_B>): labelled samples} from MD; target_states: {(T, <C_B>):
@@ -626,6 +654,10 @@ def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: 
     smallest worst deviation are kept instead (logged, in the report) so the model predicts.
     model_options / final_options: TGlassMLP arguments of steps 1 / 2 (final defaults to
     model_options); validation_by_state: like samples_by_state, monitored in both steps.
+    grid_tolerance: MD times rarely fall on the <C_B> grid; a labelled state (T, c') trains
+    the equal-time network of the target value c nearest to c' when |c' - c| <=
+    grid_tolerance, the nearest such state per temperature only, with its own c' as input
+    (0: exact matches only).
     """
     model_options = dict(model_options or {})
     final_options = dict(model_options if final_options is None else final_options)
@@ -637,9 +669,10 @@ def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: 
     targets = {(float(t), float(c)): list(v) for (t, c), v in target_states.items()}
     report = {"step1": {}, "step2": {}, "fallback": False}
     equal_time, transferred = {}, []
-    for number, c in enumerate(sorted({c for _, c in targets})):
-        train = [s for (t, cc), v in labelled.items() if t >= t_min and _same(cc, c) for s in v]
-        val = [s for (t, cc), v in validation.items() if t >= t_min and _same(cc, c) for s in v]
+    values = sorted({c for _, c in targets})
+    for number, c in enumerate(values):
+        train = [s for k in _equal_time_states(labelled, c, values, t_min, grid_tolerance) for s in labelled[k]]
+        val = [s for k in _equal_time_states(validation, c, values, t_min, grid_tolerance) for s in validation[k]]
         if not train:
             log.warning("two-step: no labelled states with <C_B> = %g at T >= %g; its targets get no data", c, t_min)
             continue

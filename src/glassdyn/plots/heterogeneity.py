@@ -10,13 +10,14 @@ column          meaning
 ``source``      ``MD`` (the labels) or the model whose predictions it is computed from
 ``system``      the system (optional; a panel or line per system and temperature)
 ``temperature`` T
-``time``        t (empty for quantities of a state point, such as ``xi_int``)
+``time``        t
 ``quantity``    ``chi4``, ``S4`` (x = q), ``xi4``, ``chi4_oz`` (S_4(q -> 0) of the
                 Ornstein-Zernike fit), ``A`` (the cubic prefactor, PRB eq. C1), ``G4``
                 (x = r), ``chord_length``, ``P_int`` (x = L), ``xi_int``, ``mean_label``
 ``x``           q, r or L (empty for scalars)
 ``value``       the value
 ``error``       its standard error (empty: none)
+``spread``      standard deviation between a model's networks (empty: one network, or MD)
 ==============  =================================================================================
 
 Values arrive as strings or numbers (:func:`read_rows` or the heterogeneity stage's rows).
@@ -34,7 +35,7 @@ from glassdyn.plots.base import Plot, as_float, empty_plot, log_time_axis, model
 __all__ = ["HETEROGENEITY_COLUMNS", "four_point_structure_factor", "scaled_structure_factor", "heterogeneity_vs_time",
            "four_point_correlation", "length_scales_vs_temperature", "attention_lengths"]
 
-HETEROGENEITY_COLUMNS = ("source", "system", "temperature", "time", "quantity", "x", "value", "error")
+HETEROGENEITY_COLUMNS = ("source", "system", "temperature", "time", "quantity", "x", "value", "error", "spread")
 
 #: axis labels of the quantities
 SYMBOLS = {
@@ -60,7 +61,8 @@ def _values(rows, quantity, **match):
         if r["quantity"] != quantity or any(str(r.get(k, "")) != str(v) for k, v in match.items()):
             continue
         out.append({"source": r["source"], "state": _state(r), "time": as_float(r.get("time")),
-                    "x": as_float(r.get("x")), "value": as_float(r["value"]), "error": as_float(r.get("error"))})
+                    "x": as_float(r.get("x")), "value": as_float(r["value"]), "error": as_float(r.get("error")),
+                    "spread": as_float(r.get("spread"))})
     return [r for r in out if math.isfinite(r["value"])]
 
 
@@ -204,13 +206,17 @@ def _in_label_range(rows, mean_label_range):
 
 @styled
 def heterogeneity_vs_time(rows, quantity: str, *, sources=None, log_y: bool = False, mean_label_range=None,
-                          ylabel: str | None = None) -> Plot:
+                          ylabel: str | None = None, error: str = "error") -> Plot:
     """One quantity of the heterogeneity table against t, a line per state point (colour) and
     source (line style), error bars where the table has them: chi_4(t) (PRB Figs. 4, 6 with
     the spread between networks), xi_4(t) (PRL Fig. 4b, PRB Fig. 7), A(t) (PRL Fig. 4d, PRB
     Fig. 14), the average chord length (PRB Fig. 8, ``mean_label_range=(0.3, 0.95)``: only
-    times with 0.3 < <C_B> < 0.95 of the same source)."""
+    times with 0.3 < <C_B> < 0.95 of the same source). ``error="spread"``: error bars are the
+    standard deviation between a model's networks where the table has it (PRB Figs. 6-7),
+    else the jackknife error."""
     chosen = [r for r in _values(rows, quantity) if math.isfinite(r["time"]) and r["time"] > 0]
+    if error == "spread":
+        chosen = [{**r, "error": r["spread"] if math.isfinite(r["spread"]) else r["error"]} for r in chosen]
     if mean_label_range is not None:
         keep = _in_label_range(rows, mean_label_range)
         chosen = [r for r in chosen if (r["source"], r["state"], r["time"]) in keep]
@@ -307,8 +313,7 @@ def length_scales_vs_temperature(rows, *, quantities=("xi4", "xi_int", "chord_le
         points = []
         for state in sorted({r["state"] for r in values}, key=lambda s: float(s[1])):
             here = [r for r in values if r["state"] == state]
-            if quantity != "xi_int":
-                here = [r for r in here if state in at and r["time"] == at[state]]
+            here = [r for r in here if state in at and r["time"] == at[state]]
             if here:
                 points.append((float(state[1]), here[0]["value"], here[0]["error"], state[0], here[0]["time"]))
         if not points:
@@ -328,10 +333,16 @@ def length_scales_vs_temperature(rows, *, quantities=("xi4", "xi_int", "chord_le
 
 
 @styled
-def attention_lengths(rows, *, source: str = "tglassmlp") -> Plot:
+def attention_lengths(rows, *, source: str = "tglassmlp", mean_label: float = 0.8) -> Plot:
     """P_int(L), the normalised attention weight of each coarse-graining length L, a line per
-    temperature (tGlassMLP PRB Fig. 9, at <C_B> = 0.8); xi_int = sum_L P_int(L) L in the legend."""
+    temperature at the time whose <C_B> is nearest ``mean_label`` (tGlassMLP PRB Fig. 9, at
+    <C_B> = 0.8); xi_int = sum_L P_int(L) L in the legend."""
     weights = [r for r in _values(rows, "P_int") if r["source"] == source and math.isfinite(r["x"])]
+    means = [r for r in _values(rows, "mean_label") if r["source"] == source and math.isfinite(r["time"])]
+    at = {}
+    for state in {r["state"] for r in means}:
+        at[state] = min((r for r in means if r["state"] == state), key=lambda r: abs(r["value"] - mean_label))["time"]
+    weights = [r for r in weights if r["state"] not in at or r["time"] == at[r["state"]]]
     if not weights:
         return empty_plot(f"no attention weights P_int(L) of {source} to draw")
     states = sorted({r["state"] for r in weights}, key=lambda s: (s[0], float(s[1])))

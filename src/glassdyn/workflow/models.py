@@ -128,10 +128,14 @@ def train_transferable_model(job: Job) -> None:
 
     Every structure contributes one sample per modelled time of its temperature; the state
     input is (T, <X>(t)), the mean label of the state point over its training structures
-    (PRB II.A).
+    (PRB II.A). With ``two_step`` (PRB Sec. II.E, Table I) the MD state points at T >= t_min
+    and the transferred ones (the training structures of ``target_descriptors``, predicted by
+    self-consistent equal-time networks) train it, see :func:`glassdyn.models.tglassmlp.train_two_step`.
+    The model file keeps the time-temperature superposition of the training structures' mean
+    label (bond breaking), which converts between t and <C_B> at any temperature.
     """
     from glassdyn.models import make_sample, save_model
-    from glassdyn.models.recipes import build_model
+    from glassdyn.models.recipes import build_model, get_recipe
 
     torch_threads(job.threads)
     w = job.wildcards
@@ -156,14 +160,94 @@ def train_transferable_model(job: Job) -> None:
     validation = samples(read_structure_lists(job.input["validation_descriptors"]),
                          read_structure_lists(job.input["validation_labels"]))
     seed = derive_seed(job.seed, "train_transferable_model", job.system_name, model, label, particle_type, w["training"])
-    estimator = build_model(model, options, seed)
-    points = sorted({(s.state["temperature"], s.state["time"]) for s in train})
-    log.info("training %s for %s %s type %d on %d state points: %d training, %d validation samples", model,
-             job.system_name, label, particle_type, len(points), len(train), len(validation))
-    estimator.fit(train, validation)
-    save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}),
-               info=_training_info(job, model, seed))
+    time_map = fit_time_map(train, options.get("arrhenius_max_temperature")) if label == "bond_breaking" else None
+    plan = options.get("two_step")
+    if plan is None:
+        estimator = build_model(model, options, seed)
+        points = sorted({(s.state["temperature"], s.state["time"]) for s in train})
+        log.info("training %s for %s %s type %d on %d state points: %d training, %d validation samples", model,
+                 job.system_name, label, particle_type, len(points), len(train), len(validation))
+        estimator.fit(train, validation)
+    else:
+        estimator = _train_two_step(job, model, options, plan, train, validation, particle_type, seed,
+                                    get_recipe(model).build(options, seed))
+    info = _training_info(job, model, seed)
+    if time_map is not None:
+        info["time_temperature_superposition"] = time_map.to_dict()
+        log.info("time-temperature superposition: tau^BB %s (Arrhenius E = %.4g over T = %s)",
+                 {T: f"{tau:.4g} ({time_map.tau_sources_[T]})" for T, tau in sorted(time_map.taus_.items())},
+                 time_map.energy_, time_map.arrhenius_temperatures_)
+    save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}), info=info)
     log.info("wrote %s", job.output["model"])
+
+
+def fit_time_map(samples, arrhenius_max_temperature=None):
+    """:class:`~glassdyn.analysis.TemperatureTimeMap` of the samples' state-point mean label
+    (<C_B>(t) over the training structures of each temperature)."""
+    from glassdyn.analysis import TemperatureTimeMap
+    from glassdyn.models.tglassmlp import state_point_means
+
+    means = state_point_means(samples)
+    points = {}
+    for s, c in zip(samples, means):
+        points[(float(s.state["temperature"]), float(s.state["time"]))] = float(c)
+    curves = {}
+    for (T, t), c in sorted(points.items()):
+        curves.setdefault(T, ([], []))
+        curves[T][0].append(t)
+        curves[T][1].append(c)
+    return TemperatureTimeMap(0.5, arrhenius_max_temperature).fit(curves)
+
+
+def _train_two_step(job: Job, model: str, options: dict, plan: dict, train, validation, particle_type: int, seed: int,
+                    template):
+    """PRB Sec. II.E with the workflow's data: MD state points (T >= t_min) by (T, <C_B>),
+    targets = the training structures of every transferred (T, <C_B>) of the grid."""
+    from glassdyn.models import make_sample
+    from glassdyn.models.tglassmlp import state_point_means, train_two_step
+
+    t_min = float(plan["t_min"])
+
+    def by_state(samples):
+        out = {}
+        for s, c in zip(samples, state_point_means(samples) if samples else []):
+            if s.state["temperature"] >= t_min - 1e-12:
+                out.setdefault((float(s.state["temperature"]), float(c)), []).append(s)
+        return out
+
+    labelled, held_out = by_state(train), by_state(validation)
+    dropped = sorted({s.state["temperature"] for s in train if s.state["temperature"] < t_min - 1e-12})
+    if dropped:
+        log.info("two-step: MD labels at T = %s < t_min = %g are not trained on", dropped, t_min)
+    descriptors = read_structure_lists(job.input["target_descriptors"]) if "target_descriptors" in job.input else []
+    structures = read_structure_lists(job.input["target_structures"]) if "target_structures" in job.input else []
+    wanted = {float(e["temperature"]): [float(c) for c in e["mean_labels"]] for e in plan["transferred"]}
+    targets = {}
+    for d_file, s_file in zip(descriptors, structures):
+        d, structure = load(d_file, "descriptors"), load(s_file, "structure")
+        temperature = float(d.metadata["temperature"])
+        sample = make_sample(d, None, particle_type, columns=None, positions=structure.positions, name=Path(d_file).name)
+        for c in wanted.get(temperature, ()):
+            targets.setdefault((temperature, c), []).append(sample)
+    missing = sorted(k for k in ((T, c) for T, cs in wanted.items() for c in cs) if k not in targets)
+    if missing:
+        raise ValueError(f"two-step: no training structures for the transferred state points {missing}")
+    from glassdyn.models.recipes import Recipe
+
+    model_options = {k: v for k, v in options.items() if k not in (*Recipe.WORKFLOW_OPTIONS, "n_networks", "seed")}
+    log.info("two-step %s for %s type %d: %d MD state points at T >= %g, %d transferred state points, %d candidate "
+             "networks per training", model, job.system_name, particle_type, len(labelled), t_min, len(targets),
+             template.n_networks)
+    result = train_two_step(labelled, t_min, targets, template.n_networks, model_options=model_options,
+                            tolerance=float(plan["tolerance"]), min_networks=int(plan["min_networks"]), seed=seed,
+                            validation_by_state=held_out, grid_tolerance=float(plan["grid_tolerance"]))
+    report = result.report
+    for key, entry in report["step1"].items():
+        log.info("two-step step 1 at %s: %d of %d networks self-consistent", key, len(entry["passing"]),
+                 len(entry["deviation"]))
+    log.info("two-step final networks kept: %s%s", report["final_networks"],
+             " (fallback: fewer passed than min_networks)" if report["fallback"] else "")
+    return result.model
 
 
 def predict_model(job: Job) -> None:
@@ -180,8 +264,10 @@ def predict_model(job: Job) -> None:
     torch_threads(job.threads)
     sp = job.config["state_point"]
     model_files = job.params["model_files"]
-    times = np.asarray(sp["times"], dtype=float)
     loaded = {f: load_model(f) for files in model_files.values() for f in files}  # tGlassMLP: one file, all times
+    if not getattr(next(iter(loaded.values())), "PER_TIME", True):
+        return _predict_transferable(job, [loaded[f] for f in sorted(loaded)], sorted(int(t) for t in model_files))
+    times = np.asarray(sp["times"], dtype=float)
     models = [(int(t), loaded[f]) for t, files in model_files.items() for f in files]
     edges = {}
     if "structures" in job.input:  # graph models read the structures themselves
@@ -206,6 +292,86 @@ def predict_model(job: Job) -> None:
                                    "model_files": {str(t): [str(f) for f in fs] for t, fs in model_files.items()}})
     save(job.output["predictions"], record, job_provenance(job))
     log.info("wrote %s: %d structures x %d times", job.output["predictions"], len(inputs), len(model_files))
+
+
+def _predict_transferable(job: Job, models, time_indices) -> None:
+    """``predict_model`` of tGlassMLP (one model per particle type): every time of the state
+    point at its <C_B>, the training state point's mean label where the model was trained
+    there, else the model's time-temperature superposition (PRB App. A); a state point
+    without labels or times at its ``mean_labels``, each time from the superposition. Writes
+    the networks' spread, one network's bottleneck layer and P_int(L), xi_int beside the
+    predictions."""
+    from glassdyn.analysis import TemperatureTimeMap
+    from glassdyn.io import Predictions
+    from glassdyn.models.evaluation import predict_transferable
+
+    sp = job.config["state_point"]
+    temperature = float(sp["temperature"])
+    first = models[0]
+    state = first.info_.get("time_temperature_superposition")
+    time_map = None if state is None else TemperatureTimeMap.from_dict(state)
+    name = first.info_.get("model", "tglassmlp")
+    if "mean_labels" in sp:
+        if time_map is None:
+            raise ValueError(f"{name} has no time-temperature superposition (trained on {job.wildcards['label']}): "
+                             "it predicts state points at times only")
+        mean_labels = np.asarray(sp["mean_labels"], dtype=float)
+        times, tau_alpha = time_map.time(temperature, mean_labels), time_map.tau(temperature)
+        time_indices = list(range(len(mean_labels)))
+        log.info("T = %g: tau^BB = %.4g from the time-temperature superposition (%s); <C_B> %s at t = %s", temperature,
+                 tau_alpha, time_map.tau_sources_.get(temperature, "Arrhenius"), mean_labels.tolist(),
+                 ", ".join(f"{t:.4g}" for t in times))
+    else:
+        times, tau_alpha = np.asarray(sp["times"], dtype=float), float(sp["tau_alpha"])
+        mean_labels = np.full(len(times), np.nan)
+        for t in time_indices:
+            mean_labels[t] = _state_mean_label(first, time_map, temperature, times[t], name)
+    inputs = [load(path, "descriptors") for path in read_structure_lists(job.input["descriptors"])]
+    out = predict_transferable(models, inputs, temperature, mean_labels[time_indices])
+    n_t = len(times)
+
+    def placed(a, axis):  # the predicted times into the state point's axis (NaN elsewhere)
+        shape = list(a.shape)
+        shape[axis] = n_t
+        full = np.full(shape, np.nan, dtype=a.dtype)
+        index = [slice(None)] * a.ndim
+        index[axis] = time_indices
+        full[tuple(index)] = a
+        return full
+
+    w = job.wildcards
+    extra = {}
+    if "attention_lengths" in out:
+        extra = dict(attention_lengths=out["attention_lengths"],
+                     attention_probability=placed(out["attention_probability"], 0),
+                     intrinsic_length=placed(out["intrinsic_length"], 0))
+    record = Predictions(values=placed(out["values"], 1), structures=np.asarray(job.params["structures"], dtype=np.int64),
+                         times=np.asarray(times, dtype=float), types=np.stack([d.types for d in inputs]),
+                         box=inputs[0].box, mean_labels=mean_labels, network_values=placed(out["network_values"], 2),
+                         bottleneck=placed(out["bottleneck"], 1), **extra,
+                         metadata={"system_name": job.system_name, "temperature": temperature, "model": w["model"],
+                                   "label": w["label"], "training": w["training"], "tau_alpha": float(tau_alpha),
+                                   "mean_constraint_inputs": out["input_mean_labels"].tolist(),
+                                   "mean_constraint_deviations": out["mean_deviations"].tolist(),
+                                   "model_files": {str(t): [str(f) for f in job.params["model_files"][t]]
+                                                   for t in job.params["model_files"]}})
+    save(job.output["predictions"], record, job_provenance(job))
+    log.info("wrote %s: %d structures x %d state points (<C_B> = %s), %d networks", job.output["predictions"],
+             len(inputs), len(time_indices), ", ".join(f"{c:.3g}" for c in mean_labels[time_indices]),
+             out["network_values"].shape[0])
+
+
+def _state_mean_label(model, time_map, temperature: float, time: float, name: str) -> float:
+    """<C_B> of (T, t): the training state point's, else the time-temperature superposition's."""
+    table = model.state_points
+    if len(table):
+        hit = np.isclose(table[:, 0], temperature) & np.isclose(table[:, 1], time)
+        if hit.any():
+            return float(table[np.argmax(hit), 2])
+    if time_map is None:
+        raise ValueError(f"{name} was not trained at T = {temperature:g}, t = {time:g} and has no time-temperature "
+                         "superposition (label bond_breaking) to find <C_B> there")
+    return float(time_map.value(temperature, time))
 
 
 def _model_column(model, time_index: int, state_point: dict) -> int | None:

@@ -66,6 +66,15 @@ def state_point_times(system: dict, sp: dict):
     return requested_times(sp)
 
 
+def state_point_mean_labels(system: dict, sp: dict) -> tuple[float, ...] | None:
+    """The <C_B> values tGlassMLP predicts a state point at when it has neither labels nor
+    times (its ``mean_labels``, else ``models.tglassmlp.mean_labels``); None otherwise."""
+    if sp.get("labels", True) or "times" in sp:
+        return None
+    grid = sp.get("mean_labels") or (system.get("models", {}).get("tglassmlp") or {}).get("mean_labels")
+    return tuple(float(c) for c in grid) if grid else None
+
+
 def continued_structure(system: dict, structure: int | str) -> int | None:
     """single_run and swap modes: the structure that structure k continues (k - n_chains), else None."""
     if source_format(system) is not None:
@@ -265,12 +274,29 @@ class SystemPlan:
     # times --------------------------------------------------------------------------------
     @functools.cache
     def times(self, temperature: str) -> tuple[float, ...]:
-        """The label time grid (tau) of a state point."""
+        """The label time grid (tau) of a state point; () for one predicted at mean_labels."""
+        if self.mean_labels(temperature) is not None:
+            return ()
         return tuple(float(t) for t in state_point_times(self.system, self.state_point(temperature)))
 
     @functools.cache
+    def mean_labels(self, temperature: str) -> tuple[float, ...] | None:
+        """The <C_B> values tGlassMLP predicts a state point at when it has neither labels nor
+        times (its ``mean_labels``, else ``models.tglassmlp.mean_labels``); None otherwise."""
+        return state_point_mean_labels(self.system, self.state_point(temperature))
+
+    def n_times(self, temperature: str) -> int:
+        """Length of a state point's prediction axis: its times, or its mean_labels."""
+        grid = self.mean_labels(temperature)
+        return len(self.times(temperature)) if grid is None else len(grid)
+
+    @functools.cache
     def time_indices(self, temperature: str) -> tuple[int, ...]:
-        """Time indices with a model: ``models.time_indices`` or every time of the grid."""
+        """Time indices with a model: ``models.time_indices`` or every time of the grid (every
+        mean_labels value of a state point predicted at them)."""
+        grid = self.mean_labels(temperature)
+        if grid is not None:
+            return tuple(range(len(grid)))
         chosen = self.system["models"].get("time_indices")
         return tuple(chosen) if chosen else tuple(range(len(requested_times(self.state_point(temperature)))))
 
@@ -424,7 +450,11 @@ class SystemPlan:
         if not models["train"]:
             return []
         if self.predicts_only:  # the training system's models, as they are
+            if "trained_at" not in self.state_point(temperature):  # tGlassMLP alone
+                return [(m, "all") for m in self.model_names() if not self.per_time(m)]
             return [(m, "all") for m in self.model_names()]
+        if not self.has_labels(temperature):  # predicted by the models of every state point
+            return [(m, "all") for m in self.model_names() if not self.per_time(m)]
         studies = models["studies"]
         out = [(m, "all") for m in self.model_names()]
         if "learning_curve" in studies:
@@ -434,6 +464,11 @@ class SystemPlan:
             out += [(m, f"T{source}") for m in self.model_names(tuple(studies["transfer"]["models"]))
                     for source in self.temperatures if source != temperature]
         return out
+
+    def transferred_temperatures(self, model: str) -> list[str]:
+        """Temperatures with transferred data in ``model``'s two-step training (PRB Table I 't')."""
+        plan = (self.system["models"].get(model) or {}).get("two_step")
+        return sorted({format_temperature(e["temperature"]) for e in plan["transferred"]}, key=float) if plan else []
 
     @functools.cache
     def model_time_map(self, temperature: str, model: str, training: str) -> tuple[str, str, dict[int, int]]:
@@ -465,9 +500,9 @@ class SystemPlan:
         if not self.system["heterogeneity"]["compute"] or not self.split(temperature)["test"]:
             return ()
         label = self.heterogeneity_label()
-        trained = self.model_names() if self.system["models"]["train"] else ()
+        predicting = [m for m, training in self.trainings(temperature) if training == "all"]
         md = ("MD",) if self.has_labels(temperature) else ()
-        return (*md, *(m for m in trained if not m.startswith("baseline-") and label in self.model_labels(m)))
+        return (*md, *(m for m in predicting if not m.startswith("baseline-") and label in self.model_labels(m)))
 
     # stage configs ------------------------------------------------------------------------
     def stage_config(self, stage: str, temperature: str | None = None, **job) -> dict:
@@ -604,6 +639,9 @@ def _stage_config(stage: str, system: dict, temperature: str | float | None = No
         return {"model": {model: system["models"].get(model)},
                 "time_indices": {str(t): list(v) for t, v in (time_indices or {}).items()}}
     if stage == "predict_model":
+        grid = state_point_mean_labels(system, sp)
+        if grid is not None:  # tGlassMLP at <C_B> values, times from time-temperature superposition
+            return {"state_point": {**_state(sp, "temperature", "tau_alpha"), "mean_labels": list(grid)}}
         return {"state_point": {**_state(sp, "temperature", "tau_alpha"),
                                 "times": [float(t) for t in state_point_times(system, sp)]}}
     if stage == "evaluate_model":

@@ -138,9 +138,10 @@ FIGURES = (
                models=("glassmlp", "glassmlp-l1", "glassmlp-ridge"), needs="heterogeneity"),
     FigureSpec("glassmlp-prl", "sm5_four_point_correlation", "heterogeneity", "four_point_correlation",
                models=("glassmlp",), needs="heterogeneity"),
-    FigureSpec("tglassmlp-prb", "fig6_chi4_spread", "heterogeneity", "heterogeneity_vs_time", {"quantity": "chi4"},
+    FigureSpec("tglassmlp-prb", "fig6_chi4_spread", "heterogeneity", "heterogeneity_vs_time",
+               {"quantity": "chi4", "error": "spread"},
                models=("tglassmlp",), needs="heterogeneity"),
-    FigureSpec("tglassmlp-prb", "fig7_xi4", "heterogeneity", "heterogeneity_vs_time", {"quantity": "xi4"},
+    FigureSpec("tglassmlp-prb", "fig7_xi4", "heterogeneity", "heterogeneity_vs_time", {"quantity": "xi4", "error": "spread"},
                models=("tglassmlp",), needs="heterogeneity"),
     FigureSpec("tglassmlp-prb", "fig8_chord_length", "heterogeneity", "heterogeneity_vs_time",
                {"quantity": "chord_length", "mean_label_range": [0.3, 0.95]}, models=("tglassmlp",), needs="heterogeneity"),
@@ -178,11 +179,11 @@ def _has(plan, needs: str, label: str | None = None) -> bool:
     trained = _trained(plan)
     studies = plan.system["models"].get("studies", {})
     labels = set(plan.system["models"]["labels"])
-    labelled = plan.labelled_temperatures == plan.temperatures  # every T has its dynamics
+    labelled = plan.labelled_temperatures  # the temperatures with MD dynamics
     if needs == "simulated":
-        return plan.source_format is None and labelled
+        return plan.source_format is None and bool(labelled)
     if needs == "temperatures":  # a function of T: two or more temperatures
-        return plan.source_format is None and labelled and len(plan.temperatures) > 1
+        return plan.source_format is None and len(labelled) > 1
     if needs == "models":
         return bool(trained)
     if needs in ("propensity", "bond_breaking"):
@@ -199,10 +200,11 @@ def _has(plan, needs: str, label: str | None = None) -> bool:
         return "botan" in trained and not plan.predicts_only and plan.pretraining("botan") is not None
     if needs == "heterogeneity":
         return any(plan.heterogeneity_sources(t) for t in plan.temperatures)
-    if needs.startswith("study:") or needs in ("hard_spheres", "attention_lengths"):
-        # hyperparameter studies, the hard-sphere system and tGlassMLP's attention weights
-        # (P_int(L), its bottleneck outputs) are not built yet: their figures have functions
-        # and rules, and are drawn once they are
+    if needs == "attention_lengths":  # P_int(L) of tGlassMLP's predictions, in its heterogeneity tables
+        return "tglassmlp" in trained and any("tglassmlp" in plan.heterogeneity_sources(t) for t in plan.temperatures)
+    if needs.startswith("study:") or needs == "hard_spheres":
+        # hyperparameter studies and the hard-sphere system are not built yet: their figures
+        # have functions and rules, and are drawn once they are
         return False
     if needs in trained:
         return label is None or label in labels
@@ -215,7 +217,8 @@ def system_label(plan) -> str:
 
 
 def lowest_temperature(plan) -> str:
-    return min(plan.temperatures, key=float)
+    """The lowest temperature with MD labels (state-point figures compare with MD)."""
+    return min(plan.labelled_temperatures or plan.temperatures, key=float)
 
 
 def nearest_tau_alpha_index(plan, temperature: str) -> int:
@@ -244,12 +247,12 @@ def _draws_state_point(plan, spec: FigureSpec) -> bool:
             and bool(state_point_models(plan, spec, temperature, system_label(plan))))
 
 
-def heterogeneity_sources(plan, spec: FigureSpec) -> list[str]:
-    """The sources a heterogeneity figure draws: MD and those of the paper's models (all of
-    them when it names none) that have tables at every temperature of the system."""
-    common = set.intersection(*(set(plan.heterogeneity_sources(t)) for t in plan.temperatures))
-    models = spec.models or tuple(sorted(common - {"MD"}))
-    return [s for s in ("MD", *models) if s in common]
+def heterogeneity_sources(plan, spec: FigureSpec, temperature: str) -> list[str]:
+    """The sources a heterogeneity figure draws at one temperature: MD (where there are
+    labels) and those of the paper's models (all of them when it names none)."""
+    present = set(plan.heterogeneity_sources(temperature))
+    models = spec.models or tuple(sorted(present - {"MD"}))
+    return [s for s in ("MD", *models) if s in present]
 
 
 def heterogeneity_tables(plans, spec: FigureSpec, system: str) -> list[list[str]]:
@@ -257,8 +260,8 @@ def heterogeneity_tables(plans, spec: FigureSpec, system: str) -> list[list[str]
     and those of the systems it predicts (predict_with: other N, other T; PRL Fig. 4a-b shows
     several N), each with :func:`heterogeneity_sources`."""
     names = [system] + [n for n, p in plans.items() if p.predicts_only and p.model_system == system]
-    return [[n, t, source] for n in names for source in heterogeneity_sources(plans[n], spec)
-            for t in sorted(plans[n].temperatures, key=float)]
+    return [[n, t, source] for n in names for t in sorted(plans[n].temperatures, key=float)
+            for source in heterogeneity_sources(plans[n], spec, t)]
 
 
 def _draws_heterogeneity(plans, spec: FigureSpec, system: str) -> bool:
@@ -322,8 +325,9 @@ def figure_params(plans, paper: str, name: str, system: str | None = None) -> di
             out["options"]["model"] = models[0] if models else "glassmlp"
         return out
     plan = plans[system]
-    if spec.family in ("dynamics", "heterogeneity"):
-        out["temperatures"] = sorted(plan.temperatures, key=float)
+    if spec.family in ("dynamics", "heterogeneity"):  # dynamics: the temperatures with MD
+        out["temperatures"] = sorted(plan.labelled_temperatures if spec.family == "dynamics" else plan.temperatures,
+                                     key=float)
         if spec.family == "heterogeneity":
             out["tables"] = heterogeneity_tables(plans, spec, system)
             out["sources"] = list(dict.fromkeys(source for _, _, source in out["tables"]))

@@ -298,8 +298,17 @@ class Resources:
         plan = self.plans[wildcards.system]
         model, family = _built_model(plan, wildcards.model, wildcards.training)
         seen = 0
-        for t in plan.temperatures:
+        for t in plan.labelled_temperatures:
             seen += len(plan.split(t)["train"]) * _n_particles(plan, t) * len(plan.time_indices(t))
+        # two-step (PRB Table I): one equal-time training per transferred <C_B> on the MD data
+        # of that <C_B> (about one time per temperature), the final one on MD + transferred data
+        two_step = (plan.system["models"].get(wildcards.model) or {}).get("two_step")
+        if two_step:
+            md = sum(len(plan.split(t)["train"]) * _n_particles(plan, t) for t in plan.labelled_temperatures)
+            values = {c for entry in two_step["transferred"] for c in entry["mean_labels"]}
+            transferred = sum(len(plan.split(f"{float(e['temperature']):g}")["train"]) * len(e["mean_labels"])
+                              * _n_particles(plan, f"{float(e['temperature']):g}") for e in two_step["transferred"])
+            seen += md * len(values) + transferred
         return training_estimate(training_seconds(family, model_epochs(model), seen), seen * 400 * 4 * 2,
                                  wants_gpu(model), family)
 
@@ -314,7 +323,7 @@ class Resources:
         plan = self.plans[wildcards.system]
         n = _n_particles(plan, wildcards.temperature)  # an upper bound on the analysed type's count
         n_test = len(plan.split(wildcards.temperature)["test"])
-        n_t = len(plan.times(wildcards.temperature))
+        n_t = plan.n_times(wildcards.temperature)
         q_max = plan.system["heterogeneity"]["q_max"]
         length = (n / plan.system.get("density", 1.2)) ** (1.0 / _dimension(plan))
         # the per-axis phase tables of S_4 (complex, 2 n_max + 1 columns, for the field and the
