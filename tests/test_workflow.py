@@ -345,6 +345,73 @@ def test_a_system_without_md_is_predicted_with_another_systems_models(tmp_path):
     assert not (work / "results/figures/roadmap/si_fig4_snapshots_tiny-large.png").exists()  # no MD to show
 
 
+def _two_step_tiny():
+    """TINY at two temperatures with MD and one without, tGlassMLP trained in two steps (PRB
+    Table I in miniature: the state point without MD gets transferred data at both <C_B>)."""
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    tiny = config["systems"]["tiny"]
+    tiny["descriptors"]["sets"] = ["glassmlp-prl"]
+    tiny["models"] = {
+        "train": ["tglassmlp"], "labels": ["bond_breaking"], "validation_fraction": 0.5,
+        "tglassmlp": {"descriptor_set": "glassmlp-prl", "n_networks": 2,
+                      "phases": [{"epochs": 3, "learning_rate": 1.0e-3, "loss": "mse"}],
+                      "mean_labels": [0.9, 0.7],
+                      # a loose filter: networks this short-trained are never within 1e-4
+                      "two_step": {"t_min": 0.8, "tolerance": 1.0, "grid_tolerance": 0.5,
+                                   "transferred": [{"temperature": 0.6, "mean_labels": [0.9, 0.7]}]}},
+    }
+    tiny["heterogeneity"] = {"g4_r_max": 0}
+    tiny.update(n_structures=4, split={"train": 2, "test": 2})  # chi_4 needs two test structures
+    # <C_B> of type 0 falls to 0.5 within t = 40 at T = 1 (0.74 at t = 10): the superposition's reference
+    tiny["state_points"] = [{"temperature": 1.0, "tau_alpha": 1.0, "times": [0.1, 1.0, 10.0, 40.0]},
+                            {"temperature": 0.8, "tau_alpha": 1.0, "times": [0.1, 1.0, 10.0]},
+                            {"temperature": 0.6, "tau_alpha": 1.0, "labels": False}]
+    return config
+
+
+@pytest.mark.slow
+def test_tglassmlp_two_step_predicts_a_state_point_without_md(tmp_path):
+    from glassdyn.analysis import TemperatureTimeMap
+
+    config = _two_step_tiny()
+    bad = copy.deepcopy(config)  # a transferred value off the grid: refused before any job
+    bad["systems"]["tiny"]["models"]["tglassmlp"]["two_step"]["transferred"][0]["mean_labels"] = [0.5]
+    (tmp_path / "bad").mkdir()
+    run = _snakemake(_workdir(tmp_path / "bad", bad), "-n")
+    assert run.returncode != 0 and "systems.tiny.models.tglassmlp.two_step.transferred.0.mean_labels: [0.5] are not " \
+        "on the grid" in run.stderr, run.stderr[-2000:]
+
+    work = _workdir(tmp_path, config)
+    run = _snakemake(work)
+    assert run.returncode == 0, run.stderr[-3000:]
+    cold = work / "results/tiny/T0.6"
+    assert not (cold / "labels").exists()  # no MD there
+    model = load_model(work / "results/tiny/models/all/tglassmlp/bond_breaking/type0.h5")
+    report = model.info_["two_step"]
+    assert set(report["step1"]) == {"T=0.6,C=0.9", "T=0.6,C=0.7"} and report["final_networks"]
+    time_map = TemperatureTimeMap.from_dict(model.info_["time_temperature_superposition"])
+    assert set(time_map.taus_) == {1.0, 0.8}
+    predictions = load(cold / "predictions/all/tglassmlp/bond_breaking.h5", "predictions")
+    np.testing.assert_allclose(predictions.mean_labels, [0.9, 0.7])
+    np.testing.assert_allclose(predictions.times, time_map.time(0.6, [0.9, 0.7]))
+    assert predictions.metadata["tau_alpha"] == pytest.approx(time_map.tau(0.6))
+    n = predictions.values.shape[-1]
+    assert predictions.network_values.shape == (2, 2, 2, n) and predictions.bottleneck.shape == (2, 2, n, 2)
+    mine = predictions.types[0] == 0
+    np.testing.assert_allclose(predictions.network_values[:, 0][..., mine].mean(axis=0), predictions.values[0][:, mine],
+                               rtol=1e-5, atol=1e-6)
+    assert np.isfinite(predictions.bottleneck[0, :, mine]).all()
+    assert predictions.attention_probability.sum(axis=1) == pytest.approx([1.0, 1.0])
+    rows = read_rows(cold / "heterogeneity/tglassmlp.tsv")
+    chi4 = [r for r in rows if r["quantity"] == "chi4"]
+    assert len(chi4) == 2 and all(r["spread"] != "" for r in chi4)  # the spread between the two networks
+    xi_int = [float(r["value"]) for r in rows if r["quantity"] == "xi_int"]
+    assert xi_int == pytest.approx(predictions.intrinsic_length.tolist(), rel=1e-6)
+    # the MD temperatures: scored at their own times, the figure of P_int drawn
+    assert (work / "results/tiny/T0.8/evaluation/all/tglassmlp/bond_breaking.tsv").exists()
+    assert (work / "results/figures/tglassmlp-prb/fig9_attention_lengths_tiny.png").exists()
+
+
 @pytest.mark.slow
 def test_lammps_failure_fails_the_rule_and_leaves_no_output(tmp_path):
     config = yaml.safe_load(yaml.safe_dump(TINY))

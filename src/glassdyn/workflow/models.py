@@ -160,7 +160,12 @@ def train_transferable_model(job: Job) -> None:
     validation = samples(read_structure_lists(job.input["validation_descriptors"]),
                          read_structure_lists(job.input["validation_labels"]))
     seed = derive_seed(job.seed, "train_transferable_model", job.system_name, model, label, particle_type, w["training"])
-    time_map = fit_time_map(train, options.get("arrhenius_max_temperature")) if label == "bond_breaking" else None
+    time_map = None
+    if label == "bond_breaking":
+        try:
+            time_map = fit_time_map(train, options.get("arrhenius_max_temperature"))
+        except ValueError as error:  # only state points without MD need it; they say so when predicted
+            log.warning("no time-temperature superposition: %s", error)
     plan = options.get("two_step")
     if plan is None:
         estimator = build_model(model, options, seed)
