@@ -153,3 +153,48 @@ def test_predict_with_refuses_what_the_models_cannot_predict(demo, changes, key,
         del cfg["systems"]["ka2d-large"][k]
     err = _error(cfg)
     assert err.key == key and text in str(err) and str(err).count("\n") == 0, str(err)
+
+
+def _two_step(demo, **changes):
+    """The demo's KA2D with tGlassMLP on bond breaking in two steps, a state point without MD
+    (PRB Table I in miniature)."""
+    ka2d = demo["systems"]["ka2d"]
+    ka2d["models"]["train"] = ["tglassmlp"]
+    ka2d["models"]["labels"] = ["bond_breaking"]
+    ka2d["models"].pop("time_indices", None)
+    ka2d["models"]["tglassmlp"] = {"descriptor_set": "glassmlp-prl", "mean_labels": [0.9, 0.5],
+                                   "two_step": {"t_min": 0.6, "transferred": [{"temperature": 0.5, "mean_labels": [0.9]}]}}
+    ka2d["state_points"].append({"temperature": 0.5, "tau_alpha": 900.0, "labels": False})
+    for key, value in changes.items():
+        path = key.split(".")
+        node = ka2d["models"]["tglassmlp"] if path[0] == "tglassmlp" else ka2d
+        path = path[1:] if path[0] == "tglassmlp" else path
+        for p in path[:-1]:
+            node = node[p]
+        node[path[-1]] = value
+    return demo
+
+
+def test_two_step_tglassmlp_with_a_state_point_without_md(demo):
+    system = validate_config(_two_step(demo))["systems"]["ka2d"]
+    assert system["models"]["tglassmlp"]["two_step"]["tolerance"] == 1e-4  # the PRB's filter by default
+    assert "times" not in system["state_points"][-1]
+
+
+@pytest.mark.parametrize("changes,key,text", [
+    ({"tglassmlp.two_step.t_min": 0.7}, "systems.ka2d.models.tglassmlp.two_step.t_min", "no state point with labels at T >= 0.7"),
+    ({"tglassmlp.two_step.transferred": [{"temperature": 0.4, "mean_labels": [0.9]}]},
+     "systems.ka2d.models.tglassmlp.two_step.transferred.0.temperature", "no state point at T = 0.4"),
+    ({"tglassmlp.two_step.transferred": [{"temperature": 0.5, "mean_labels": [0.7]}]},
+     "systems.ka2d.models.tglassmlp.two_step.transferred.0.mean_labels", "[0.7] are not on the grid"),
+    ({"tglassmlp.mean_labels": None}, "systems.ka2d.state_points.1.mean_labels", "give mean_labels here"),
+    ({"models.labels": ["propensity"]}, "systems.ka2d.models.tglassmlp.labels", "set labels: [bond_breaking]"),
+    ({"models.train": ["glassmlp"]}, "systems.ka2d.state_points", "needs predict_with or tglassmlp"),
+])
+def test_two_step_refuses_a_plan_the_state_points_cannot_carry(demo, changes, key, text):
+    cfg = _two_step(demo, **changes)
+    tglassmlp = cfg["systems"]["ka2d"]["models"]["tglassmlp"]
+    if tglassmlp.get("mean_labels", 0) is None:
+        del tglassmlp["mean_labels"], tglassmlp["two_step"]
+    err = _error(cfg)
+    assert err.key == key and text in str(err) and str(err).count("\n") == 0, str(err)

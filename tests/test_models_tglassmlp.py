@@ -301,3 +301,14 @@ def test_train_two_step_plumbing():
 def dataclass_without_labels(structure):
     x, positions = structure
     return Sample(x, None, positions, BOX, np.arange(N), name="cold")
+
+
+def test_equal_time_states_take_the_md_time_nearest_each_grid_value():
+    """MD times miss the <C_B> grid: within grid_tolerance the nearest state per temperature trains."""
+    from glassdyn.models.tglassmlp import _equal_time_states
+
+    states = {(0.4, 0.88): [], (0.4, 0.91): [], (0.3, 0.93): [], (0.2, 0.9): [], (0.4, 0.79): []}
+    assert _equal_time_states(states, 0.9, [0.9, 0.7], 0.3, 0.05) == [(0.3, 0.93), (0.4, 0.91)]
+    assert _equal_time_states(states, 0.7, [0.9, 0.7], 0.3, 0.05) == []  # 0.79 is 0.09 away
+    assert _equal_time_states(states, 0.7, [0.9, 0.7], 0.3, 0.1) == [(0.4, 0.79)]
+    assert _equal_time_states(states, 0.9, [0.9, 0.7], 0.3, 0.0) == []  # exact matches only

@@ -1,6 +1,7 @@
 """Planning: stage configs hold what a job reads, plans answer from the config alone, imports stay light."""
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,28 @@ def test_learning_curve_trainings_of_se3_run_the_sis_epochs():
     assert "learning_curve_epochs" not in stage_config("train_model", system, "0.44", model="se3", training="n10")["model"]["se3"]
     glassmlp = system["models"]["glassmlp"]
     assert stage_config("train_model", system, "0.44", model="glassmlp", training="n10")["model"]["glassmlp"] == glassmlp
+
+
+def test_the_prb_preset_plans_the_two_step_protocol():
+    """tglassmlp-prb.yaml: MD at T >= 0.21, tGlassMLP alone at 0.18 and 0.15 (transferred
+    data from their training halves, predictions of their test halves at the <C_B> of Table I),
+    the large system predicted at every T; `snakemake -n` builds the whole DAG."""
+    config = validate_config(yaml.safe_load((ROOT / "config/presets/tglassmlp-prb.yaml").read_text()))
+    plans = {n: SystemPlan(n, s) for n, s in config["systems"].items()}
+    ka2d, large = plans["ka2d"], plans["ka2d-82560"]
+    assert ka2d.labelled_temperatures == ["0.4", "0.3", "0.25", "0.23", "0.21"]
+    assert ka2d.transferred_temperatures("tglassmlp") == ["0.15", "0.18", "0.21", "0.23"]
+    for t in ("0.18", "0.15"):
+        assert ka2d.trainings(t) == [("tglassmlp", "all")] and ka2d.heterogeneity_sources(t) == ("tglassmlp",)
+        assert ka2d.stage_config("predict_model", t)["state_point"]["mean_labels"] == [
+            0.99, 0.94, 0.9, 0.85, 0.8, 0.75, 0.65, 0.5, 0.25]
+    assert ka2d.heterogeneity_sources("0.21") == ("MD", "tglassmlp", "glassmlp")
+    assert large.trainings("0.15") == [("tglassmlp", "all")] and large.time_indices("0.15") == tuple(range(11))
+    targets = all_targets(plans, Layout(config["results"]))
+    for name in ("fig6_chi4_spread", "fig7_xi4", "fig9_attention_lengths", "fig12_length_scales", "fig13_mean_bond_breaking"):
+        assert f"results/figures/tglassmlp-prb/{name}_ka2d.png" in targets
+    assert "results/ka2d-82560/T0.15/heterogeneity/tglassmlp.tsv" in targets
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--nolock", "--configfile",
+                          "config/presets/tglassmlp-prb.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert re.search(r"^train_transferable_model +1$", run.stdout, re.M), run.stdout[-3000:]

@@ -462,7 +462,7 @@ class SystemPlan:
             out += [(m, f"n{n}") for m in self.model_names(tuple(lc["models"])) for n in lc["training_sizes"]]
         if "transfer" in studies:
             out += [(m, f"T{source}") for m in self.model_names(tuple(studies["transfer"]["models"]))
-                    for source in self.temperatures if source != temperature]
+                    for source in self.labelled_temperatures if source != temperature]
         return out
 
     def transferred_temperatures(self, model: str) -> list[str]:
