@@ -98,11 +98,11 @@ def _input_files(job: Job) -> list[str]:
     return read_structure_lists(job.input["labels" if "labels" in job.input else "structures"])
 
 
-def _source_values(job: Job, label: str, files):
-    """(file, record with positions, types and box, values (n_t, N), times) of every structure
-    of ``files``: the labels' own values, or the model's predictions of the same structures
-    (checked to be the same particles); without labels the structure files give the positions."""
-    predictions = load(job.input["predictions"], "predictions") if "predictions" in job.input else None
+def _source_values(job: Job, label: str, files, predictions=None):
+    """(file, record with positions, types and box, values (n_t, N), times, networks) of every
+    structure of ``files``: the labels' own values, or the model's ``predictions`` of the same
+    structures (checked to be the same particles; networks (E, n_t, N) of a model of several,
+    else None); without labels the structure files give the positions."""
     rows = {} if predictions is None else {int(s): k for k, s in enumerate(predictions.structures)}
     kind = "labels" if "labels" in job.input else "structure"
     for path in files:
@@ -144,7 +144,8 @@ def compute_heterogeneity(job: Job) -> None:
             values = overlap(values, config["overlap"]["a"], config["overlap"]["sharpness"])
         return np.asarray(values, dtype=float)
 
-    for k, (path, record, values, its_times, networks) in enumerate(_source_values(job, label, files), 1):
+    predictions = load(job.input["predictions"], "predictions") if "predictions" in job.input else None
+    for k, (path, record, values, its_times, networks) in enumerate(_source_values(job, label, files, predictions), 1):
         if times is None:
             times = its_times
         elif not np.array_equal(times, its_times):
@@ -167,7 +168,6 @@ def compute_heterogeneity(job: Job) -> None:
     rows = heterogeneity_rows(result, times, wavenumbers=analysis.wavenumbers_,
                               distances=analysis.distances_ if analysis.g4_r_max is not None else (),
                               source=source, system=job.system_name, temperature=temperature, spread=spread)
-    predictions = load(job.input["predictions"], "predictions") if "predictions" in job.input else None
     rows += attention_rows(predictions, source=source, system=job.system_name, temperature=temperature)
     shown = "overlap of the propensity (PRL SM VI)" if label == "propensity" else label
     notes = [f"{source}: {shown} of type {particle_type}, {n_files} test structures, "

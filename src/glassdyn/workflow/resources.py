@@ -329,7 +329,14 @@ class Resources:
         # the per-axis phase tables of S_4 (complex, 2 n_max + 1 columns, for the field and the
         # density) and each time's values and pair sums
         phases = 2 * q_max * length / (2 * math.pi) + 1
-        return Estimate(60.0 + n_test * n_t * n * COSTS["heterogeneity_particle_time"],
+        # a model of several networks (tGlassMLP) is analysed once more per network for their
+        # spread, without G_4: S_4 and chords are a quarter of the cost (benchmarks/heterogeneity_speed.py)
+        source = wildcards.source
+        networks = 1
+        if source != "MD" and not plan.per_time(source):
+            networks = int((plan.system["models"].get(source) or {}).get("n_networks", 1))
+        factor = 1.0 + (0.25 * networks if networks > 1 else 0.0)
+        return Estimate(60.0 + factor * n_test * n_t * n * COSTS["heterogeneity_particle_time"],
                         n * 16.0 * 4 * phases + n * n_t * 8.0 * 4)
 
 
