@@ -664,8 +664,13 @@ def train_two_step(samples_by_state, t_min: float, target_states, n_candidates: 
     for options in (model_options, final_options):
         options.pop("n_networks", None)  # n_candidates decides
         options.pop("seed", None)  # seed decides, one per training run
-    labelled = {k: [with_state(s, *k) for s in v] for k, v in samples_by_state.items()}
-    validation = {k: [with_state(s, *k) for s in v] for k, v in (validation_by_state or {}).items()}
+    # the MD samples keep their time: the final model's table of (T, t, <C_B>) then gives a
+    # test structure of a trained state point the training mean, as a one-step fit does
+    def md(s, key):
+        return with_state(s, *key, **({"time": s.state["time"]} if s.state and s.state.get("time") is not None else {}))
+
+    labelled = {k: [md(s, k) for s in v] for k, v in samples_by_state.items()}
+    validation = {k: [md(s, k) for s in v] for k, v in (validation_by_state or {}).items()}
     targets = {(float(t), float(c)): list(v) for (t, c), v in target_states.items()}
     report = {"step1": {}, "step2": {}, "fallback": False}
     equal_time, transferred = {}, []
