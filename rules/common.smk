@@ -45,6 +45,7 @@ wildcard_constraints:
     dynamics_figure="|".join(f.name for f in reporting.FIGURES if f.family == "dynamics"),
     training_figure="|".join(f.name for f in reporting.FIGURES if f.family == "training"),
     heterogeneity_figure="|".join(f.name for f in reporting.FIGURES if f.family == "heterogeneity"),
+    bottleneck_figure="|".join(f.name for f in reporting.FIGURES if f.family == "bottleneck"),
     group="[0-9]{3}",
     source="MD|[a-z][A-Za-z0-9_-]*",
 
@@ -75,6 +76,7 @@ STATE_POINT_FIGURE = f"{RESULTS}/figures/{{paper}}/{{state_figure}}_{{system}}"
 DYNAMICS_FIGURE = f"{RESULTS}/figures/{{paper}}/{{dynamics_figure}}_{{system}}"
 TRAINING_FIGURE = f"{RESULTS}/figures/{{paper}}/{{training_figure}}_{{system}}"
 HETEROGENEITY_FIGURE = f"{RESULTS}/figures/{{paper}}/{{heterogeneity_figure}}_{{system}}"
+BOTTLENECK_FIGURE = f"{RESULTS}/figures/{{paper}}/{{bottleneck_figure}}_{{system}}"
 # Threads, memory, run time and GPUs of every job, from the science (glassdyn.workflow.resources:
 # a measured cost model, one cached estimate per rule and state point).
 RESOURCES = resources.Resources(PLANS)
@@ -285,7 +287,8 @@ def get_test_labels(wildcards):
 
 def get_figure_params(wildcards):
     """params function: what a figure's job reads (glassdyn.workflow.reporting.figure_params)."""
-    name = next(wildcards.get(f"{family}_figure") for family in ("score", "state", "dynamics", "training", "heterogeneity")
+    name = next(wildcards.get(f"{family}_figure")
+                for family in ("score", "state", "dynamics", "training", "heterogeneity", "bottleneck")
                 if wildcards.get(f"{family}_figure"))
     return reporting.figure_params(PLANS, wildcards.paper, name, wildcards.get("system"))
 
@@ -322,6 +325,21 @@ def get_heterogeneity_figure_data(wildcards):
     spec = get_figure_params(wildcards)
     return [LAYOUT.heterogeneity.format(system=system, temperature=t, source=source)
             for system, t, source in spec["tables"]]
+
+
+def get_bottleneck_figure_data(wildcards):
+    """tGlassMLP's predictions of the test structures of every state point a bottleneck figure
+    draws, and their MD labels where the state point has them (the colours)."""
+    spec = get_figure_params(wildcards)
+    plan = PLANS[wildcards.system]
+    out = {"predictions": [], "labels": []}
+    for temperature, labelled in spec["panels"]:
+        ids = dict(system=wildcards.system, temperature=temperature)
+        out["predictions"].append(PREDICTIONS.format(training="all", model=spec["model"], label=spec["label"], **ids))
+        if labelled:
+            out["labels"] += LAYOUT.structure_list_for(wildcards.system, temperature, "labels",
+                                                       plan.split(temperature)["test"])
+    return out
 
 
 def get_heterogeneity_inputs(wildcards):

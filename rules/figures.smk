@@ -113,3 +113,26 @@ rule plot_heterogeneity:
         CONDA_ENV
     script:
         STAGE_SCRIPT
+
+
+rule plot_bottleneck:
+    # tGlassMLP's bottleneck layer per particle: its predictions (and the MD labels as colours)
+    # of the test structures of a system's state points.
+    input:
+        unpack(get_bottleneck_figure_data),
+    output:
+        pdf=f"{BOTTLENECK_FIGURE}.pdf",
+        png=report(f"{BOTTLENECK_FIGURE}.png", caption="../report/bottleneck.rst", category="Figures",
+                   subcategory="{paper}", labels={"figure": "{bottleneck_figure}", "system": "{system}"}),
+        tsv=f"{BOTTLENECK_FIGURE}.tsv",
+    log:
+        main="logs/figures/{paper}/{bottleneck_figure}_{system}.log",
+    params:
+        figure=get_figure_params,
+    threads: 1
+    resources:
+        **RESOURCES.of("plot_bottleneck"),
+    conda:
+        CONDA_ENV
+    script:
+        STAGE_SCRIPT

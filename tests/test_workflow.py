@@ -412,6 +412,13 @@ def test_tglassmlp_two_step_predicts_a_state_point_without_md(tmp_path):
     # the MD temperatures: scored at their own times, the figure of P_int drawn
     assert (work / "results/tiny/T0.8/evaluation/all/tglassmlp/bond_breaking.tsv").exists()
     assert (work / "results/figures/tglassmlp-prb/fig9_attention_lengths_tiny.png").exists()
+    # PRB Figs. 10-11: the bottleneck per particle, one panel per temperature at <C_B> = 0.8
+    panels = read_rows(work / "results/figures/tglassmlp-prb/fig11_bottleneck_temperatures_tiny.tsv")
+    assert len({r["panel"] for r in panels}) == 3 and len(panels) == 3 * 2 * 160  # 2 test structures x 160 of type 0
+    cold_panel = [r for r in panels if r["panel"].startswith("$T = 0.6$")]
+    assert sorted(float(r["bottleneck_1"]) for r in cold_panel) == pytest.approx(
+        sorted(predictions.bottleneck[:, 0, :, 0][predictions.types == 0].tolist()), rel=1e-6)  # <C_B> = 0.7 is not nearer
+    assert (work / "results/figures/tglassmlp-prb/fig10_bottleneck_times_tiny.png").exists()
 
 
 @pytest.mark.slow

@@ -229,3 +229,58 @@ def plot_heterogeneity(job) -> None:
     if spec["function"] in ("four_point_structure_factor", "heterogeneity_vs_time", "four_point_correlation"):
         options.setdefault("sources", spec["sources"])
     _save(job, function(rows, **options))
+
+
+# -- tGlassMLP's bottleneck layer ---------------------------------------------------------------
+def bottleneck_panel(predictions, labels, particle_type: int, mean_label: float, label: str = "bond_breaking"):
+    """(title, bottleneck (n, 2), colour (n,), coloured by) of one state point for
+    :func:`glassdyn.plots.bottleneck_scatter`: the particles of ``particle_type`` of every
+    predicted structure at the time whose <C_B> is nearest ``mean_label``, coloured by their MD
+    ``label`` when ``labels`` (the same structures' label records) are given, else by the
+    prediction."""
+    if predictions.bottleneck is None or predictions.mean_labels is None:
+        raise ValueError("the predictions hold no bottleneck layer (not a tGlassMLP of this version)")
+    means = np.asarray(predictions.mean_labels, dtype=float)
+    k = int(np.nanargmin(np.abs(means - mean_label)))
+    values = predictions.values[:, k]
+    source = "prediction"
+    if labels:
+        by_index = {int(lab.metadata.get("structure_index", -1)): lab for lab in labels}
+        missing = [int(s) for s in predictions.structures if int(s) not in by_index]
+        if missing:
+            raise ValueError(f"no labels of structures {missing}")
+        values = np.stack([getattr(by_index[int(s)], label)[k] for s in predictions.structures])
+        source = "MD"
+    mine = predictions.types == particle_type
+    title = rf"$T = {predictions.metadata['temperature']:g}$, $\langle \bar C_B \rangle = {means[k]:.2f}$"
+    return title, predictions.bottleneck[:, k][mine], values[mine], source
+
+
+def plot_bottleneck(job) -> None:
+    """A figure of tGlassMLP's bottleneck layer (PRB Figs. 10-11): one panel per time at one
+    temperature, or per temperature at one <C_B>."""
+    import glassdyn.plots as plots
+    from glassdyn.io import load
+    from glassdyn.workflow.planning import read_structure_lists
+
+    spec = job.params["figure"]
+    options = spec["options"]
+    labels = {}
+    for path in read_structure_lists(_files(job, "labels")):
+        record = load(path, "labels")
+        labels.setdefault(f"{float(record.metadata['temperature']):g}", []).append(record)
+    panels, notes = {}, []
+    for path in _files(job, "predictions"):
+        predictions = load(path, "predictions")
+        temperature = f"{float(predictions.metadata['temperature']):g}"
+        targets = options["mean_labels"] if "mean_labels" in options else [options["mean_label"]]
+        for target in targets:
+            title, bottleneck, values, source = bottleneck_panel(predictions, labels.get(temperature),
+                                                                 int(spec["particle_type"]), float(target), spec["label"])
+            if title not in panels:
+                panels[title] = (bottleneck, values)
+                if source != "MD":
+                    notes.append(f"{title}: coloured by the prediction (no MD at this state point)")
+    plot = plots.bottleneck_scatter(panels, label=spec["label"])
+    plot.notes += notes
+    _save(job, plot)

@@ -41,7 +41,8 @@ PAPERS = {
 class FigureSpec:
     """One figure of a paper.
 
-    family : ``scores``, ``state_point`` or ``dynamics`` (what it reads)
+    family : ``scores``, ``state_point``, ``dynamics``, ``training``, ``heterogeneity`` or
+        ``bottleneck`` (what it reads)
     function : the figure function in :mod:`glassdyn.plots`
     options : keyword arguments of the function
     models : the models the paper shows (empty: every trained model)
@@ -151,9 +152,16 @@ FIGURES = (
                {"source": "tglassmlp"}, models=("tglassmlp",), needs="heterogeneity"),
     FigureSpec("tglassmlp-prb", "fig14_cubic_prefactor", "heterogeneity", "heterogeneity_vs_time", {"quantity": "A"},
                models=("tglassmlp",), needs="heterogeneity"),
+    # the bottleneck layer of one tGlassMLP network per particle, coloured by C_B (MD where the
+    # state point has labels): Fig. 10 at T = 0.25 (the MD temperature nearest it) at several
+    # times, Fig. 11 at <C_B> = 0.8 at every temperature
+    FigureSpec("tglassmlp-prb", "fig10_bottleneck_times", "bottleneck", "bottleneck_scatter",
+               {"temperature": 0.25, "mean_labels": [0.95, 0.8, 0.5, 0.25]}, models=("tglassmlp",), needs="tglassmlp"),
+    FigureSpec("tglassmlp-prb", "fig11_bottleneck_temperatures", "bottleneck", "bottleneck_scatter",
+               {"mean_label": 0.8}, models=("tglassmlp",), needs="tglassmlp"),
 )
 #: the families, by what their figures read (each has its rule in rules/figures.smk)
-FAMILIES = ("scores", "state_point", "dynamics", "training", "heterogeneity")
+FAMILIES = ("scores", "state_point", "dynamics", "training", "heterogeneity", "bottleneck")
 FIGURES_BY_NAME = {(f.paper, f.name): f for f in FIGURES}
 
 
@@ -272,6 +280,26 @@ def _draws_heterogeneity(plans, spec: FigureSpec, system: str) -> bool:
     return any(source != "MD" for _, _, source in heterogeneity_tables(plans, spec, system))
 
 
+def bottleneck_panels(plan, spec: FigureSpec) -> dict:
+    """What a bottleneck figure reads: the label, particle type and [T, has labels] of every
+    state point it draws (Fig. 10: the MD temperature nearest ``temperature``; Fig. 11: every
+    temperature tGlassMLP predicts)."""
+    label = "bond_breaking"  # the state input of tGlassMLP is <C_B>
+    model = spec.models[0]
+    predicted = [t for t in plan.temperatures if (model, "all") in plan.trainings(t) and plan.split(t)["test"]]
+    if "temperature" in spec.options:
+        labelled = [t for t in predicted if plan.has_labels(t)] or predicted
+        predicted = [min(labelled, key=lambda t: abs(float(t) - spec.options["temperature"]))] if labelled else []
+    return {"model": model, "label": label, "particle_type": int(plan.system["models"]["particle_types"][0]),
+            "panels": [[t, plan.has_labels(t)] for t in sorted(predicted, key=float, reverse=True)]}
+
+
+def _draws_bottleneck(plan, spec: FigureSpec) -> bool:
+    """A bottleneck figure needs tGlassMLP predictions of bond breaking (its state input)."""
+    return (not plan.predicts_only and "bond_breaking" in plan.model_labels(spec.models[0])
+            and bool(bottleneck_panels(plan, spec)["panels"]))
+
+
 def _dimension(plan, spec: FigureSpec) -> bool:
     from glassdyn.systems.mixtures import get_mixture
 
@@ -290,7 +318,8 @@ def requested_figures(plans) -> list[tuple[FigureSpec, str | None]]:
         else:
             out += [(spec, name) for name, plan in plans.items() if _has(plan, spec.needs) and _dimension(plan, spec)
                     and (spec.family != "state_point" or _draws_state_point(plan, spec))
-                    and (spec.family != "heterogeneity" or _draws_heterogeneity(plans, spec, name))]
+                    and (spec.family != "heterogeneity" or _draws_heterogeneity(plans, spec, name))
+                    and (spec.family != "bottleneck" or _draws_bottleneck(plan, spec))]
     return out
 
 
@@ -334,6 +363,9 @@ def figure_params(plans, paper: str, name: str, system: str | None = None) -> di
         return out
     if spec.family == "training":
         out["models"] = [m for m in spec.models if m in _trained(plan)]
+        return out
+    if spec.family == "bottleneck":
+        out.update(bottleneck_panels(plan, spec))
         return out
     temperature = lowest_temperature(plan)
     label = spec.label or system_label(plan)

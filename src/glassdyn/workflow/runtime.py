@@ -50,6 +50,7 @@ STAGES = {
     "plot_dynamics": "glassdyn.workflow.figures:plot_dynamics",
     "plot_training": "glassdyn.workflow.figures:plot_training",
     "plot_heterogeneity": "glassdyn.workflow.figures:plot_heterogeneity",
+    "plot_bottleneck": "glassdyn.workflow.figures:plot_bottleneck",
 }
 
 
