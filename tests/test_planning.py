@@ -164,7 +164,8 @@ def test_the_prb_preset_plans_the_two_step_protocol():
     assert ka2d.heterogeneity_sources("0.21") == ("MD", "tglassmlp", "glassmlp")
     assert large.trainings("0.15") == [("tglassmlp", "all")] and large.time_indices("0.15") == tuple(range(11))
     targets = all_targets(plans, Layout(config["results"]))
-    for name in ("fig6_chi4_spread", "fig7_xi4", "fig9_attention_lengths", "fig12_length_scales", "fig13_mean_bond_breaking"):
+    for name in ("fig6_chi4_spread", "fig7_xi4", "fig9_attention_lengths", "fig10_bottleneck_times",
+                 "fig11_bottleneck_temperatures", "fig12_length_scales", "fig13_mean_bond_breaking"):
         assert f"results/figures/tglassmlp-prb/{name}_ka2d.png" in targets
     assert "results/ka2d-82560/T0.15/heterogeneity/tglassmlp.tsv" in targets
     run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--nolock", "--configfile",
