@@ -306,7 +306,8 @@ class TemperatureTimeMap:
         v = np.asarray(value, dtype=float)
         lo, hi = self.values_[-1], self.values_[0]
         if np.any((v < lo - 1e-12) | (v > hi + 1e-12)):
-            raise ValueError(f"values {np.atleast_1d(v).tolist()} outside the master curve's range [{lo:.4g}, {hi:.4g}]")
+            raise ValueError(f"values {np.atleast_1d(v).tolist()} outside the master curve's range [{lo:.4g}, {hi:.4g}] "
+                             "of the simulated times: extend the MD time grids or leave them out of mean_labels")
         x = np.interp(-v, -self.values_, self.log_scaled_time_)
         return self.tau(temperature) * np.exp(x)
 
