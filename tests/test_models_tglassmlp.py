@@ -312,3 +312,15 @@ def test_equal_time_states_take_the_md_time_nearest_each_grid_value():
     assert _equal_time_states(states, 0.7, [0.9, 0.7], 0.3, 0.05) == []  # 0.79 is 0.09 away
     assert _equal_time_states(states, 0.7, [0.9, 0.7], 0.3, 0.1) == [(0.4, 0.79)]
     assert _equal_time_states(states, 0.9, [0.9, 0.7], 0.3, 0.0) == []  # exact matches only
+
+
+def test_a_state_point_where_no_particle_relaxed_is_left_out_of_training(data):
+    """C_B = 1 on every particle (the earliest MD times): the GlassMLP loss divides by the
+    label's variance, so such samples would turn the networks into NaN; they are left out."""
+    frozen = [dataclasses.replace(s, target=np.ones(N), state={"temperature": 0.4, "mean_label": 1.0}, name=f"frozen{k}")
+              for k, s in enumerate(data[:2])]
+    phases = [TGlassPhase(2, 1e-3, loss="mse"), TGlassPhase(2, 1e-4, variance_weight=1.0, correlation_weight=0.5,
+                                                             loss="glassmlp")]
+    model = TGlassMLP(n_networks=2, phases=phases, seed=3).fit(list(data) + frozen, frozen[:1])
+    assert all(np.isfinite(h["train_loss"]).all() for h in model.history)
+    assert np.isfinite(model.predict(data[0])).all()

@@ -292,6 +292,11 @@ class TGlassMLP(PropensityModel):
             raise ValueError("training and validation samples need targets")
         device = self._device()
         train_c, val_c = state_point_means(train), state_point_means(validation) if validation else np.zeros(0)
+        # a sample whose label is the same for every particle (no particle relaxed yet, C_B = 1)
+        # teaches nothing per particle, and the GlassMLP loss divides by the label's variance:
+        # left out, after its state point's mean is taken
+        train, train_c = _varying(train, train_c, "training")
+        validation, val_c = _varying(validation, val_c, "validation")
         train_t = np.array([_temperature(s, s.state) for s in train])
         val_t = np.array([_temperature(s, s.state) for s in validation])
         self.standardizer = Standardizer().fit(train)
@@ -518,6 +523,19 @@ class TGlassMLP(PropensityModel):
         if self.two_step_ is not None:
             out["two_step"] = self.two_step_
         return out
+
+
+def _varying(samples, means, what: str):
+    """The samples (and their state-point means) whose label varies between particles."""
+    keep = [k for k, s in enumerate(samples) if np.ptp(s.target) > 0]
+    if len(keep) < len(samples):
+        dropped = sorted({(_temperature(s, s.state), s.state.get("time")) for k, s in enumerate(samples) if k not in keep},
+                         key=str)
+        log.warning("tGlassMLP: %d %s samples with the same label on every particle left out (state points %s)",
+                    len(samples) - len(keep), what, dropped[:5])
+        if not keep and what == "training":
+            raise ValueError("every training sample has the same label on every particle: nothing to learn")
+    return [samples[k] for k in keep], np.asarray(means)[keep] if len(means) else np.asarray(means)
 
 
 def _digest(*arrays) -> bytes:
