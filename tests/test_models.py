@@ -379,3 +379,20 @@ def test_fit_records_what_the_samples_say():
         RidgeRegression(alphas=[1.0]).fit(train + [make_sample(*structures[3], 0, time_index=1)])
     with pytest.raises(ValueError, match="select the one column"):
         SingleDescriptor("a").fit(train)
+
+
+def test_glassmlp_leaves_out_samples_where_no_particle_relaxed():
+    """The loss divides by the label's variance: a sample with one label on every particle
+    (C_B = 1 at the earliest times) would make every network NaN."""
+
+    from glassdyn.models.glassmlp import GlassMLP, TrainingPhase
+
+    rng = np.random.default_rng(0)
+    samples = [Sample(rng.normal(size=(30, 4)).astype(np.float32), rng.uniform(size=30), rng.uniform(0, 6, (30, 2)),
+                      np.array([6.0, 6.0]), np.arange(30), name=f"s{k}") for k in range(3)]
+    frozen = dataclasses.replace(samples[0], target=np.ones(30), name="frozen")
+    phases = [TrainingPhase(2, 1e-3, variance_weight=1.0, correlation_weight=0.5)]
+    model = GlassMLP(n_networks=1, hidden=(4,), phases=phases, distances=(1.0, 2.0)).fit(samples + [frozen], [frozen])
+    assert all(np.isfinite(h["train_loss"]).all() for h in model.history)
+    with pytest.raises(ValueError, match="same label on every particle"):
+        GlassMLP(n_networks=1, hidden=(4,), phases=phases).fit([frozen])

@@ -116,6 +116,14 @@ def spatial_correlation(values, kernel):
     return (kdx * dx[..., None, :]).sum(-1) / (dx * dx).sum(-1, keepdim=True)
 
 
+def varying_label(samples) -> list[int]:
+    """Indices of the samples whose label differs between particles. One with the same label
+    on every particle (no particle relaxed yet: C_B = 1) teaches nothing per particle, and the
+    loss (SM eq. 6) divides by the label's variance and spatial correlation: training leaves
+    such samples out."""
+    return [k for k, s in enumerate(samples) if np.ptp(s.target) > 0]
+
+
 class _Batch:
     """One sample as tensors, with the label statistics the loss needs precomputed."""
 
@@ -255,6 +263,14 @@ class GlassMLP(PropensityModel):
 
     def _fit(self, train, validation) -> None:
         device = self._device()
+        keep = varying_label(train)
+        if not keep:
+            raise ValueError("every training sample has the same label on every particle: nothing to learn")
+        if len(keep) < len(train):
+            log.warning("GlassMLP: %d training samples with the same label on every particle left out",
+                        len(train) - len(keep))
+        train = [train[k] for k in keep]
+        validation = [validation[k] for k in varying_label(validation)]
         self.standardizer = Standardizer().fit(train)
         self._build(train[0].features.shape[1])
         needs_kernel = any(p.correlation_weight for p in self.phases)

@@ -73,7 +73,7 @@ import numpy as np
 
 from glassdyn.models.base import PropensityModel, Standardizer, register_model
 from glassdyn.models.data import Sample
-from glassdyn.models.glassmlp import TrainingPhase, _Batch, _torch, train_phases
+from glassdyn.models.glassmlp import TrainingPhase, _Batch, _torch, train_phases, varying_label
 
 log = logging.getLogger(__name__)
 
@@ -527,7 +527,7 @@ class TGlassMLP(PropensityModel):
 
 def _varying(samples, means, what: str):
     """The samples (and their state-point means) whose label varies between particles."""
-    keep = [k for k, s in enumerate(samples) if np.ptp(s.target) > 0]
+    keep = varying_label(samples)
     if len(keep) < len(samples):
         dropped = sorted({(_temperature(s, s.state), s.state.get("time")) for k, s in enumerate(samples) if k not in keep},
                          key=str)
