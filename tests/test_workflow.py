@@ -389,8 +389,10 @@ def test_tglassmlp_two_step_predicts_a_state_point_without_md(tmp_path):
     model = load_model(work / "results/tiny/models/all/tglassmlp/bond_breaking/type0.h5")
     report = model.info_["two_step"]
     assert set(report["step1"]) == {"T=0.6,C=0.9", "T=0.6,C=0.7"} and report["final_networks"]
-    assert sorted(map(tuple, model.state_points[:, :2])) == [(0.8, 0.1), (0.8, 1.0), (0.8, 10.0), (1.0, 0.1), (1.0, 1.0),
-                                                             (1.0, 10.0), (1.0, 40.0)]  # the MD state points, with times
+    # the MD state points, with their times (t = 0.1 may have C_B = 1 on every particle: left out)
+    table = set(map(tuple, model.state_points[:, :2]))
+    assert {(0.8, 1.0), (0.8, 10.0), (1.0, 1.0), (1.0, 10.0), (1.0, 40.0)} <= table <= {
+        (0.8, 0.1), (0.8, 1.0), (0.8, 10.0), (1.0, 0.1), (1.0, 1.0), (1.0, 10.0), (1.0, 40.0)}
     time_map = TemperatureTimeMap.from_dict(model.info_["time_temperature_superposition"])
     assert set(time_map.taus_) == {1.0, 0.8}
     predictions = load(cold / "predictions/all/tglassmlp/bond_breaking.h5", "predictions")
