@@ -357,3 +357,16 @@ def test_mean_bond_breaking_without_any_relaxation_time_draws_one_panel():
     t = np.geomspace(1, 10, 4)
     plot = mean_label_vs_time({"0.64": (t, 1 - 0.01 * t)}, {"0.64": float("nan")})
     assert len(plot.figure.axes) == 1 and [r["mean"] for r in plot.data] == pytest.approx(1 - 0.01 * t)
+
+
+def test_fig13_rescales_curves_that_never_reach_one_half_by_their_overlap():
+    """PRB App. A: tau^BB of a curve simulated too briefly comes from the master curve."""
+    from glassdyn.workflow.figures import _overlap_taus
+
+    master = lambda x: np.exp(-(x**0.6) * np.log(2))  # noqa: E731 - 1/2 at x = 1
+    t = np.geomspace(1, 1e4, 30)
+    short = np.geomspace(1, 2e3, 20)
+    curves = {"0.4": (t, master(t / 100.0)), "0.3": (short, master(short / 1e4))}
+    assert _overlap_taus(curves, {"0.4": 100.0}) == {"0.3": pytest.approx(1e4, rel=0.03)}
+    assert _overlap_taus(curves, {"0.4": 100.0, "0.3": 1e4}) == {}
+    assert _overlap_taus({"0.3": curves["0.3"]}, {}) == {}  # nothing crosses: no master curve

@@ -195,10 +195,28 @@ def plot_dynamics(job) -> None:
         curves = {T: (s.times, s.mean_bond_breaking[:, 0]) for T, s in summaries.items() if s.mean_bond_breaking is not None}
         taus = {T: float(s.tau_alpha_bond_breaking[0]) for T, s in summaries.items()
                 if s.tau_alpha_bond_breaking is not None}
-        plot = plots.mean_label_vs_time(curves, taus, label="bond_breaking")
+        overlapped = _overlap_taus(curves, taus)
+        plot = plots.mean_label_vs_time(curves, {**taus, **overlapped}, label="bond_breaking")
+        plot.notes += [f"T = {T}: tau_alpha^BB = {tau:.4g} from the overlap with the master curve (PRB App. A)"
+                       for T, tau in overlapped.items()]
     else:
         raise KeyError(f"no dynamics figure function {spec['function']!r}")
     _save(job, plot)
+
+
+def _overlap_taus(curves: dict, taus: dict) -> dict:
+    """tau^BB of the curves that never reach <C_B> = 1/2, from their overlap with the master
+    curve of the others (tGlassMLP PRB App. A, Fig. 13 bottom); {} when none can be found."""
+    from glassdyn.analysis import TemperatureTimeMap
+
+    missing = [T for T in curves if not np.isfinite(taus.get(T, np.nan))]
+    if not missing or len(missing) == len(curves):
+        return {}
+    try:
+        time_map = TemperatureTimeMap().fit({float(T): c for T, c in curves.items()})
+    except ValueError:
+        return {}
+    return {T: float(time_map.taus_[float(T)]) for T in missing}
 
 
 # -- model files --------------------------------------------------------------------------------
