@@ -226,15 +226,17 @@ def _train_two_step(job: Job, model: str, options: dict, plan: dict, train, vali
         log.info("two-step: MD labels at T = %s < t_min = %g are not trained on", dropped, t_min)
     descriptors = read_structure_lists(job.input["target_descriptors"]) if "target_descriptors" in job.input else []
     structures = read_structure_lists(job.input["target_structures"]) if "target_structures" in job.input else []
-    wanted = {float(e["temperature"]): [float(c) for c in e["mean_labels"]] for e in plan["transferred"]}
+    # matched as the paths name temperatures, so that 0.15 in the config is 0.15 in the files
+    wanted = {format_temperature(e["temperature"]): (float(e["temperature"]), [float(c) for c in e["mean_labels"]])
+              for e in plan["transferred"]}
     targets = {}
     for d_file, s_file in zip(descriptors, structures):
         d, structure = load(d_file, "descriptors"), load(s_file, "structure")
-        temperature = float(d.metadata["temperature"])
+        temperature, values = wanted.get(format_temperature(d.metadata["temperature"]), (None, ()))
         sample = make_sample(d, None, particle_type, columns=None, positions=structure.positions, name=Path(d_file).name)
-        for c in wanted.get(temperature, ()):
+        for c in values:
             targets.setdefault((temperature, c), []).append(sample)
-    missing = sorted(k for k in ((T, c) for T, cs in wanted.items() for c in cs) if k not in targets)
+    missing = sorted(k for k in ((T, c) for T, cs in wanted.values() for c in cs) if k not in targets)
     if missing:
         raise ValueError(f"two-step: no training structures for the transferred state points {missing}")
     from glassdyn.models.recipes import Recipe
