@@ -74,6 +74,14 @@ def _workdir(tmp_path, config):
     return work
 
 
+def _refused(tmp_path, name, config):
+    """stderr of a dry run of ``config`` in its own folder, which must fail (before any job)."""
+    (tmp_path / name).mkdir()
+    run = _snakemake(_workdir(tmp_path / name, config), "-n")
+    assert run.returncode != 0, run.stdout[-2000:]
+    return run.stderr
+
+
 def _snakemake(work, *args):
     # Checkpoint at every opportunity, so that writing and removing them is exercised.
     env = {**os.environ, "GLASSDYN_CHECKPOINT_INTERVAL": "0"}
@@ -309,11 +317,9 @@ def test_a_system_without_md_is_predicted_with_another_systems_models(tmp_path):
     # another mixture: refused before any job, in one line naming the key
     other = copy.deepcopy(config)
     other["systems"]["tiny-large"].update(mixture="kob_andersen_2d_ternary", density=1.19)
-    (tmp_path / "other").mkdir()
-    work = _workdir(tmp_path / "other", other)
-    run = _snakemake(work, "-n")
-    assert run.returncode != 0 and "glassdyn: invalid config: systems.tiny-large.predict_with.system: the models of 'tiny' " \
-        "are trained on mixture 'kob_andersen_3d', not 'kob_andersen_2d_ternary'" in run.stderr, run.stderr[-2000:]
+    stderr = _refused(tmp_path, "other", other)
+    assert "glassdyn: invalid config: systems.tiny-large.predict_with.system: the models of 'tiny' " \
+        "are trained on mixture 'kob_andersen_3d', not 'kob_andersen_2d_ternary'" in stderr, stderr[-2000:]
 
     work = _workdir(tmp_path, config)
     run = _snakemake(work)
@@ -376,10 +382,9 @@ def test_tglassmlp_two_step_predicts_a_state_point_without_md(tmp_path):
     config = _two_step_tiny()
     bad = copy.deepcopy(config)  # a transferred value off the grid: refused before any job
     bad["systems"]["tiny"]["models"]["tglassmlp"]["two_step"]["transferred"][0]["mean_labels"] = [0.5]
-    (tmp_path / "bad").mkdir()
-    run = _snakemake(_workdir(tmp_path / "bad", bad), "-n")
-    assert run.returncode != 0 and "systems.tiny.models.tglassmlp.two_step.transferred.0.mean_labels: [0.5] are not " \
-        "on the grid" in run.stderr, run.stderr[-2000:]
+    stderr = _refused(tmp_path, "bad", bad)
+    assert "systems.tiny.models.tglassmlp.two_step.transferred.0.mean_labels: [0.5] are not on the grid" in stderr, \
+        stderr[-2000:]
 
     work = _workdir(tmp_path, config)
     run = _snakemake(work)

@@ -73,6 +73,7 @@ def predict_transferable(models, descriptors: list[Descriptors], temperature: fl
     network_values = np.full((len(networks), n_s, n_c, n), np.nan, dtype=np.float32)
     bottleneck = np.full((n_s, n_c, n, first.bottleneck), np.nan, dtype=np.float32)
     probability, xi, inputs, deviations, lengths = [], [], [], [], None
+    with_lengths = _has_lengths(first)
     for model in models:
         samples = [make_sample(d, None, model.particle_type_, columns=model.columns_,
                                positions=None if positions is None else positions[k])
@@ -89,7 +90,7 @@ def predict_transferable(models, descriptors: list[Descriptors], temperature: fl
             if model is first:
                 inputs.append(record["input_mean_label"])
                 deviations.append(record["mean_deviation"])
-                if _has_lengths(model):
+                if with_lengths:
                     attention = model.intrinsic_length(samples, state)
                     lengths = attention.lengths
                     probability.append(attention.probability)

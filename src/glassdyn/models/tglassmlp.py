@@ -362,13 +362,20 @@ class TGlassMLP(PropensityModel):
             return _temperature(sample, state), float(state["mean_label"])
         st = sample.state or {}
         t = _temperature(sample, st)
-        if st.get("time") is not None and len(self.state_points):
-            hit = np.isclose(self.state_points[:, 0], t) & np.isclose(self.state_points[:, 1], float(st["time"]))
-            if hit.any():
-                return t, float(self.state_points[np.argmax(hit), 2])
+        if st.get("time") is not None:
+            c = self.state_point_mean_label(t, st["time"])
+            if c is not None:
+                return t, c
         if st.get("mean_label") is None:
             raise ValueError(f"{sample.name}: no mean_label in the state; pass state=dict(temperature=, mean_label=)")
         return t, float(st["mean_label"])
+
+    def state_point_mean_label(self, temperature: float, time: float) -> float | None:
+        """<C_B> of the training state point (temperature, time), None if not trained there."""
+        if not len(self.state_points):
+            return None
+        hit = np.isclose(self.state_points[:, 0], float(temperature)) & np.isclose(self.state_points[:, 1], float(time))
+        return float(self.state_points[np.argmax(hit), 2]) if hit.any() else None
 
     def _networks(self, networks):
         if networks is None:

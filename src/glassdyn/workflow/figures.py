@@ -279,18 +279,18 @@ def plot_bottleneck(job) -> None:
     temperature, or per temperature at one <C_B>."""
     import glassdyn.plots as plots
     from glassdyn.io import load
-    from glassdyn.workflow.planning import read_structure_lists
+    from glassdyn.workflow.planning import format_temperature, read_structure_lists
 
     spec = job.params["figure"]
     options = spec["options"]
     labels = {}
     for path in read_structure_lists(_files(job, "labels")):
         record = load(path, "labels")
-        labels.setdefault(f"{float(record.metadata['temperature']):g}", []).append(record)
+        labels.setdefault(format_temperature(record.metadata["temperature"]), []).append(record)
     panels, notes = {}, []
     for path in _files(job, "predictions"):
         predictions = load(path, "predictions")
-        temperature = f"{float(predictions.metadata['temperature']):g}"
+        temperature = format_temperature(predictions.metadata["temperature"])
         targets = options["mean_labels"] if "mean_labels" in options else [options["mean_label"]]
         for target in targets:
             title, bottleneck, values, source = bottleneck_panel(predictions, labels.get(temperature),

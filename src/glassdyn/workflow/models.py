@@ -135,7 +135,7 @@ def train_transferable_model(job: Job) -> None:
     label (bond breaking), which converts between t and <C_B> at any temperature.
     """
     from glassdyn.models import make_sample, save_model
-    from glassdyn.models.recipes import build_model, get_recipe
+    from glassdyn.models.recipes import build_model
 
     torch_threads(job.threads)
     w = job.wildcards
@@ -174,8 +174,7 @@ def train_transferable_model(job: Job) -> None:
                  job.system_name, label, particle_type, len(points), len(train), len(validation))
         estimator.fit(train, validation)
     else:
-        estimator = _train_two_step(job, model, options, plan, train, validation, particle_type, seed,
-                                    get_recipe(model).build(options, seed))
+        estimator = _train_two_step(job, model, options, plan, train, validation, particle_type, seed)
     info = _training_info(job, model, seed)
     if time_map is not None:
         info["time_temperature_superposition"] = time_map.to_dict()
@@ -204,11 +203,12 @@ def fit_time_map(samples, arrhenius_max_temperature=None):
     return TemperatureTimeMap(0.5, arrhenius_max_temperature).fit(curves)
 
 
-def _train_two_step(job: Job, model: str, options: dict, plan: dict, train, validation, particle_type: int, seed: int,
-                    template):
+def _train_two_step(job: Job, model: str, options: dict, plan: dict, train, validation, particle_type: int, seed: int):
     """PRB Sec. II.E with the workflow's data: MD state points (T >= t_min) by (T, <C_B>),
-    targets = the training structures of every transferred (T, <C_B>) of the grid."""
+    targets = the training structures of every transferred (T, <C_B>) of the grid; the
+    model's ``n_networks`` candidates per training."""
     from glassdyn.models import make_sample
+    from glassdyn.models.recipes import Recipe, build_model
     from glassdyn.models.tglassmlp import state_point_means, train_two_step
 
     t_min = float(plan["t_min"])
@@ -239,13 +239,12 @@ def _train_two_step(job: Job, model: str, options: dict, plan: dict, train, vali
     missing = sorted(k for k in ((T, c) for T, cs in wanted.values() for c in cs) if k not in targets)
     if missing:
         raise ValueError(f"two-step: no training structures for the transferred state points {missing}")
-    from glassdyn.models.recipes import Recipe
-
+    n_candidates = build_model(model, options, seed).n_networks
     model_options = {k: v for k, v in options.items() if k not in (*Recipe.WORKFLOW_OPTIONS, "n_networks", "seed")}
     log.info("two-step %s for %s type %d: %d MD state points at T >= %g, %d transferred state points, %d candidate "
              "networks per training", model, job.system_name, particle_type, len(labelled), t_min, len(targets),
-             template.n_networks)
-    result = train_two_step(labelled, t_min, targets, template.n_networks, model_options=model_options,
+             n_candidates)
+    result = train_two_step(labelled, t_min, targets, n_candidates, model_options=model_options,
                             tolerance=float(plan["tolerance"]), min_networks=int(plan["min_networks"]), seed=seed,
                             validation_by_state=held_out, grid_tolerance=float(plan["grid_tolerance"]))
     report = result.report
@@ -370,11 +369,9 @@ def _predict_transferable(job: Job, models, time_indices) -> None:
 
 def _state_mean_label(model, time_map, temperature: float, time: float, name: str) -> float:
     """<C_B> of (T, t): the training state point's, else the time-temperature superposition's."""
-    table = model.state_points
-    if len(table):
-        hit = np.isclose(table[:, 0], temperature) & np.isclose(table[:, 1], time)
-        if hit.any():
-            return float(table[np.argmax(hit), 2])
+    trained = model.state_point_mean_label(temperature, time)
+    if trained is not None:
+        return trained
     if time_map is None:
         raise ValueError(f"{name} was not trained at T = {temperature:g}, t = {time:g} and has no time-temperature "
                          "superposition (label bond_breaking) to find <C_B> there")
