@@ -15,7 +15,21 @@ min_version("9.0")
 report: "report/workflow.rst"
 
 
+# the config files of this run, read once more by glassdyn.config (Snakemake has read a
+# --configfile already; the default is checked before Snakemake's reader sees it) so that
+# an error names the file and line
+CONFIG_FILES = [str(f) for f in workflow.overwrite_configfiles] or ["config/config.yaml"]
+
+
 if not workflow.overwrite_configfiles:
+    import sys
+
+    from glassdyn.config import ConfigError, read_config_file
+
+    try:
+        read_config_file(CONFIG_FILES[0])
+    except ConfigError as exc:
+        sys.exit(f"glassdyn: {exc}")
 
     configfile: "config/config.yaml"
 

@@ -7,14 +7,15 @@
 import re
 import sys
 
-from glassdyn.config import ConfigError, validate_config
+from glassdyn.config import ConfigError
 from glassdyn.workflow import planning, reporting, resources
 
 try:
-    # Imports the config's plug-in modules, then checks every key against the registries.
-    config = validate_config(config)
+    # Imports the config's plug-in modules, checks every key against the schema and the
+    # registries, and plans every system (splits, pretraining, targets).
+    config, PLANS = planning.plan_workflow(config, CONFIG_FILES)
 except ConfigError as exc:
-    # One clear line naming the key, before any job runs.
+    # One clear line naming the key (and its file and line), before any job runs.
     sys.exit(f"glassdyn: {exc}")
 
 from glassdyn.descriptors.sets import DESCRIPTOR_SETS  # after the plug-ins have registered theirs
@@ -22,7 +23,6 @@ from glassdyn.descriptors.sets import DESCRIPTOR_SETS  # after the plug-ins have
 RESULTS = config["results"]
 SEED = config["seed"]
 LAYOUT = planning.Layout(RESULTS)
-PLANS = {name: planning.SystemPlan(name, system) for name, system in config["systems"].items()}
 PLANS_BY_CONFIG = {id(plan.system): plan for plan in PLANS.values()}
 
 

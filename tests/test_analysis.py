@@ -48,6 +48,23 @@ def test_crossing_time_is_exact_for_a_stretched_exponential_on_a_coarse_grid():
     np.testing.assert_allclose(tau, [37.0, 5.0], rtol=1e-10)
 
 
+@pytest.mark.parametrize("grid", ["linear from 0", "linear", "log", "log from 0"])
+@pytest.mark.parametrize("beta", [0.6, 1.0, 1.7])
+def test_crossing_time_is_exact_in_every_interval_of_the_grid(grid, beta):
+    t = {"linear from 0": np.linspace(0, 100, 11), "linear": np.linspace(10, 100, 10),
+         "log": np.geomspace(0.1, 1000, 9), "log from 0": np.concatenate([[0.0], np.geomspace(0.1, 1000, 9)])}[grid]
+    level = np.exp(-1)
+    for k in range(1, len(t)):  # a crossing inside every interval (t_{k-1}, t_k]
+        for where in (0.1, 0.5, 0.97):
+            tau = t[k - 1] + where * (t[k] - t[k - 1]) if t[k - 1] > 0 else where * t[k]
+            f = np.exp(-((t / tau) ** beta))
+            assert crossing_time(t, f, level) == pytest.approx(tau, rel=1e-9), (k, where)
+    # from t = 0 with no next point to fix the exponent: linear in t
+    assert crossing_time([0.0, 10.0], [1.0, 0.2], 0.6) == pytest.approx(5.0)
+    # the first positive time already below the level: before the data
+    assert np.isnan(crossing_time([1.0, 2.0], [0.2, 0.1], 0.5))
+
+
 def test_double_stretched_exponential_fit_recovers_tau_alpha():
     t = np.geomspace(0.05, 60, 22)
     f = double_stretched_exponential(t, 0.3, 1.6, 0.75, 16.5, 0.8)

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 from glassdyn.analysis.metrics import pearson  # noqa: E402
 from glassdyn.config import ConfigError, validate_config  # noqa: E402
-from glassdyn.io import Descriptors, Labels, Predictions  # noqa: E402
+from glassdyn.io import DataFileError, Descriptors, Labels, Predictions  # noqa: E402
 from glassdyn.models import (  # noqa: E402
     GlassMLP, GlassMLPL1, RidgeRegression, Sample, SingleDescriptor, TrainingPhase, load_model, make_sample, save_model,
     split_validation,
@@ -154,7 +154,7 @@ def test_save_load_predict_is_identical(tmp_path, make):
 
 
 def test_load_model_rejects_other_files(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(DataFileError, match="no such model file"):
         load_model(tmp_path / "none.h5")
     import h5py
 

@@ -117,7 +117,11 @@ def crossing_time(times, values, level: float) -> float:
 
     The two grid points bracketing the crossing are interpolated with log(-log f) linear in
     log t (exact for a stretched exponential); values at or above 1 before the bracket
-    are handled by linear interpolation on log t instead.
+    are handled by linear interpolation on log t instead. A crossing between t = 0 and the
+    first positive time (a linear grid from 0, as trajectory files often are) is placed on
+    the stretched exponential through the next two points (exact again), or, where those do
+    not bracket it, by linear interpolation in t. A grid whose first point (t > 0) is already
+    below ``level`` gives NaN: the crossing is before the data.
     """
     t = np.asarray(times, dtype=float)
     f = np.asarray(values, dtype=float)
@@ -131,7 +135,14 @@ def crossing_time(times, values, level: float) -> float:
         return float(t[0]) if f[0] == level else float("nan")
     t0, t1, f0, f1 = t[k - 1], t[k], f[k - 1], f[k]
     if t0 <= 0:
-        return float(t1)
+        # log t cannot reach t = 0: extrapolate the stretched exponential of the next interval
+        if k + 1 < len(t) and 0 < f1 < 1 and 0 < f[k + 1] < 1 and f[k + 1] != f1:
+            t2, f2 = t[k + 1], f[k + 1]
+            y1, y2, y = np.log(-np.log(f1)), np.log(-np.log(f2)), np.log(-np.log(level))
+            crossing = float(np.exp(np.log(t1) + (y - y1) * (np.log(t2) - np.log(t1)) / (y2 - y1)))
+            if t0 < crossing <= t1:
+                return crossing
+        return float(t0 + (level - f0) * (t1 - t0) / (f1 - f0))
     if 0 < f0 < 1 and 0 < f1 < 1:
         y0, y1, y = np.log(-np.log(f0)), np.log(-np.log(f1)), np.log(-np.log(level))
     else:

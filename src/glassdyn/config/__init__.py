@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import glob
+import math
 import os
 import re
 from functools import cache
@@ -74,6 +75,44 @@ def load_plugins(modules) -> list:
     return loaded
 
 
+def _is_integer(checker, instance) -> bool:
+    # 4.0 is not an integer here (jsonschema's default accepts it): a replica count written
+    # 4.0 would reach LAMMPS as a float and fail hours later
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _is_number(checker, instance) -> bool:
+    # NaN and infinities pass every minimum/maximum comparison as False or True at random:
+    # refuse them as numbers, so the error is a type error at their own key
+    return isinstance(instance, (int, float)) and not isinstance(instance, bool) and math.isfinite(instance)
+
+
+#: Draft 2020-12 with integers that are ints and numbers that are finite
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"integer": _is_integer, "number": _is_number}),
+)
+
+
+def _type_message(error: jsonschema.ValidationError) -> str | None:
+    """A plain message for the type errors users make in YAML, or None for jsonschema's own."""
+    expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    value = error.instance
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    if "integer" in expected and isinstance(value, float) and value.is_integer():
+        return f"must be a whole number, got {value!r} (write {int(value)})"
+    if isinstance(value, str) and {"number", "integer"} & set(expected):
+        try:
+            float(value)
+        except ValueError:
+            return None
+        # YAML 1.1 reads 1e-4 (no dot) as a string
+        return f"{value!r} is a string to YAML; write numbers in exponent form with a dot (e.g. 1.0e-4)"
+    return None
+
+
 def _dotted(path) -> str:
     return ".".join(str(p) for p in path)
 
@@ -117,6 +156,8 @@ def _plain_message(error: jsonschema.ValidationError, root: dict) -> ConfigError
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return ConfigError(_dotted([*error.absolute_path, missing]), "required key is missing")
+    if error.validator == "type" and _type_message(error):
+        return ConfigError(key, _type_message(error))
     if error.validator == "propertyNames":
         return ConfigError(key, f"name {error.instance!r} must start with a letter and contain only letters, digits, _ and -")
     return ConfigError(key, error.message)
@@ -242,6 +283,10 @@ def _check_system(name: str, system: dict) -> None:
         found = source_files(sp["files"])
         if not found:
             raise ConfigError(f"{key}.files", f"no file matches {sp['files']!r} (relative to {os.getcwd()})")
+        folders = [f for f in found if not os.path.isfile(f)]
+        if folders:
+            raise ConfigError(f"{key}.files", f"{sp['files']!r} matches {len(folders)} entries that are not files, "
+                                              f"e.g. {folders[0]!r} (a folder? end the glob in the file pattern)")
         sp["n_structures"] = len(found)
         if "times" in sp:
             _check_times(f"{key}.times", sp, None)
@@ -428,7 +473,7 @@ def validate_config(config: dict) -> dict:
         raise ConfigError("", "empty configuration (give --configfile or keep config/config.yaml)")
     load_plugins(config.get("plugins", []))
     root = schema()
-    validator = jsonschema.Draft202012Validator(root)
+    validator = _Validator(root)
     errors = list(validator.iter_errors(config))
     if errors:
         raise _message(jsonschema.exceptions.best_match(errors), root)
@@ -442,11 +487,58 @@ def validate_config(config: dict) -> dict:
     return resolved
 
 
-def load_config(path) -> dict:
-    """Read a YAML config file and validate it."""
+def read_config_file(path) -> dict:
+    """Read a YAML config file into a dict; refuse what is not a config with the file and line.
+
+    Raises :class:`ConfigError` (key ``""``) for a missing or unreadable file, a file with no
+    keys (empty or comments only), a YAML syntax error or a tab in the indentation (with its
+    line), and a file whose top level is not a mapping.
+    """
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("", f"{path}: no such config file (relative to {os.getcwd()}; give --configfile <file>)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("", f"{path}: cannot read the config file: {exc}") from None
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError("", f"{path} is not valid YAML: {exc}") from exc
-    return validate_config(raw or {})
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path} line {mark.line + 1}" if mark is not None else str(path)
+        line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
+        if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in str(exc):
+            raise ConfigError("", f"{where}: a tab in the indentation; YAML indents with spaces only") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError("", f"{where}: not valid YAML: {problem}") from None
+    if raw is None:
+        raise ConfigError("", f"{path}: the config file holds no keys (empty or comments only)")
+    if not isinstance(raw, dict):
+        raise ConfigError("", f"{path}: the config file's top level must be keys (a mapping), got a {type(raw).__name__}")
+    return raw
+
+
+def key_line(path, key: str) -> int | None:
+    """Line (1-based) of the dotted ``key`` in the YAML file ``path``, or None where it is not written there."""
+    try:
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    line = None
+    for part in key.split(".") if key else []:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if k.value == part]
+            if not match:
+                break
+            line, node = match[0][0].start_mark.line + 1, match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def load_config(path) -> dict:
+    """Read a YAML config file and validate it (:func:`read_config_file`, :func:`validate_config`)."""
+    return validate_config(read_config_file(path))

@@ -39,6 +39,8 @@ from typing import ClassVar
 import h5py
 import numpy as np
 
+from glassdyn.atomic import atomic_path, write_text_atomic  # noqa: F401 - write_text_atomic re-exported
+
 FORMAT = "glassdyn-1"
 
 
@@ -461,41 +463,18 @@ def provenance(*, config: dict | None = None, seeds: dict | None = None, stage: 
             "stage": stage, **extra}
 
 
-def write_text_atomic(path, text: str) -> Path:
-    """Write a text file (a table) through a temporary file renamed into place: a crash leaves
-    the old file or none, never half a table that Snakemake would take as complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    return path
-
-
 # -- HDF5 ----------------------------------------------------------------------------------
 @contextlib.contextmanager
 def atomic_h5(path):
-    """Open a temporary HDF5 file next to ``path``; on success mark it complete and rename it.
+    """Open a temporary HDF5 file next to ``path``; on success mark it complete, flush it to
+    disk and rename it (:func:`glassdyn.atomic.atomic_path`).
 
     On any exception the temporary file is removed and ``path`` is left untouched.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.h5")
-    try:
+    with atomic_path(path, ".h5") as tmp:
         with h5py.File(tmp, "w", track_order=True) as f:
             yield f
             f.attrs["complete"] = True
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def _attr_value(value):
@@ -561,37 +540,48 @@ def read_provenance(path) -> dict:
         return {k: _read_attr(v) for k, v in f["provenance"].attrs.items()} if "provenance" in f else {}
 
 
+def _read_record(f, path, kind):
+    _check(f.attrs.get("format") == FORMAT, path, "format", f"expected {FORMAT!r}, got {f.attrs.get('format')!r}")
+    _check(bool(f.attrs.get("complete", False)), path, "complete", "file is incomplete (the job that wrote it did not finish)")
+    file_kind = _read_attr(f.attrs.get("kind"))
+    _check(file_kind in KINDS, path, "kind", f"unknown kind {file_kind!r}")
+    if kind is not None:
+        _check(file_kind == kind, path, "kind", f"expected a {kind!r} file, got {file_kind!r}")
+    cls = KINDS[file_kind]
+    values = {}
+    for fl in fields(cls):
+        if fl.name == "metadata":
+            continue
+        if fl.name in f:
+            values[fl.name] = f[fl.name][()]
+            if isinstance(values[fl.name], np.ndarray) and values[fl.name].dtype.kind == "S":
+                values[fl.name] = np.char.decode(values[fl.name], "utf-8")
+        else:
+            _check(fl.default is not MISSING, path, fl.name, "missing")
+    values["metadata"] = {k: _read_attr(v) for k, v in f["metadata"].attrs.items()} if "metadata" in f else {}
+    return cls, values
+
+
 def load(path, kind: str | None = None) -> _Record:
     """Read a glassdyn file; ``kind`` (optional) asserts what it must be.
 
     Raises :class:`DataFileError` naming the file and key for anything missing or malformed.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataFileError(f"{path}: no such file")
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
-        raise DataFileError(f"{path}: not a readable HDF5 file ({exc})") from exc
-    with f:
-        _check(f.attrs.get("format") == FORMAT, path, "format", f"expected {FORMAT!r}, got {f.attrs.get('format')!r}")
-        _check(bool(f.attrs.get("complete", False)), path, "complete", "file is incomplete (the job that wrote it did not finish)")
-        file_kind = _read_attr(f.attrs.get("kind"))
-        _check(file_kind in KINDS, path, "kind", f"unknown kind {file_kind!r}")
-        if kind is not None:
-            _check(file_kind == kind, path, "kind", f"expected a {kind!r} file, got {file_kind!r}")
-        cls = KINDS[file_kind]
-        values = {}
-        for fl in fields(cls):
-            if fl.name == "metadata":
-                continue
-            if fl.name in f:
-                values[fl.name] = f[fl.name][()]
-                if isinstance(values[fl.name], np.ndarray) and values[fl.name].dtype.kind == "S":
-                    values[fl.name] = np.char.decode(values[fl.name], "utf-8")
-            else:
-                _check(fl.default is not MISSING, path, fl.name, "missing")
-        values["metadata"] = {k: _read_attr(v) for k, v in f["metadata"].attrs.items()} if "metadata" in f else {}
+        raise DataFileError(f"{path}: not a readable HDF5 file ({exc})") from None
+    try:
+        with f:
+            cls, values = _read_record(f, path, kind)
+    except DataFileError:
+        raise
+    except (KeyError, OSError, RuntimeError, TypeError, ValueError) as exc:
+        # a file another process is still writing (a temporary), or damaged on disk
+        raise DataFileError(f"{path}: damaged or still being written ({type(exc).__name__}: {exc})") from None
     record = cls(**values)
     record.validate(path)
     return record

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassdyn.atomic import atomic_path
 from glassdyn.geometry import minimum_image, wrap
 from glassdyn.io.data import (
     CageState,
@@ -44,8 +45,13 @@ def _array(data, key, path, ndim=None, dtype=float, required=True):
         if required:
             raise DataFileError(f"{path}: key '{key}': missing (keys present: {', '.join(sorted(data))})")
         return None
+    raw = np.asarray(data[key]) if not isinstance(data[key], (list, tuple)) else data[key]
+    kind = getattr(raw, "dtype", np.dtype(float)).kind
+    if kind not in "biuf":  # complex would lose its imaginary part silently; text and objects are no numbers
+        what = {"c": "complex", "U": "text", "S": "bytes", "O": "objects", "M": "dates", "m": "durations"}.get(kind, kind)
+        raise DataFileError(f"{path}: key '{key}': expected real numbers, got {what} (dtype {raw.dtype})")
     try:
-        a = np.asarray(data[key], dtype=dtype)
+        a = np.asarray(raw, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise DataFileError(f"{path}: key '{key}': not a numeric array ({exc})") from exc
     if ndim is not None and a.ndim not in np.atleast_1d(ndim):
@@ -126,11 +132,16 @@ def read_botan(path, *, box, times, metadata: dict | None = None) -> Isoconfigur
 def read_deepmind(path, *, metadata: dict | None = None) -> IsoconfigurationalEnsemble:
     """One glassy_dynamics pickle as an isoconfigurational ensemble (box and times inside)."""
     path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
         with open(path, "rb") as fh:
-            data = pickle.load(fh)  # noqa: S301 - the user points at a data set they trust
-    except (OSError, pickle.UnpicklingError, EOFError) as exc:
-        raise DataFileError(f"{path}: not a readable pickle ({exc})") from exc
+            data = _DataUnpickler(fh, path).load()
+    except DataFileError:
+        raise
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError,
+            ValueError, KeyError) as exc:
+        raise DataFileError(f"{path}: not a readable pickle ({type(exc).__name__}: {exc})") from None
     if not isinstance(data, dict):
         raise DataFileError(f"{path}: expected a dict, got {type(data).__name__}")
     types = normalise_types(_array(data, "types", path, 1), path)
@@ -146,6 +157,29 @@ def read_deepmind(path, *, metadata: dict | None = None) -> IsoconfigurationalEn
     extra = {k: v for k, v in (data.get("metadata") or {}).items() if isinstance(v, (int, float, str))}
     return _ensemble(path, types, initial, np.swapaxes(targets, 0, 1), box, times,
                      {"source_format": "deepmind", **extra, **(metadata or {})})
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Unpickles numpy arrays and plain containers only: a pickle names functions that run while
+    it loads, so anything else in a data file (a crafted ``os.system``) is refused, not run."""
+
+    _ALLOWED = frozenset({
+        *((m, n) for m in ("numpy.core.multiarray", "numpy._core.multiarray") for n in ("_reconstruct", "scalar")),
+        *((m, "_frombuffer") for m in ("numpy.core.numeric", "numpy._core.numeric")),
+        ("numpy", "ndarray"), ("numpy", "dtype"), ("collections", "OrderedDict"), ("_codecs", "encode"),
+        *((m, n) for m in ("builtins", "__builtin__")
+          for n in ("list", "dict", "tuple", "set", "frozenset", "complex", "slice", "bytearray", "object")),
+    })
+
+    def __init__(self, file, path):
+        super().__init__(file, encoding="latin1")  # latin1: Python 2 pickles of numpy arrays
+        self.path = path
+
+    def find_class(self, module, name):
+        if (module, name) not in self._ALLOWED:
+            raise DataFileError(f"{self.path}: the pickle asks for {module}.{name}, which a data file does not "
+                                "need; refused (only numpy arrays and plain containers are loaded)")
+        return super().find_class(module, name)
 
 
 def read_glassbench(path, *, box, times, potential=None, metadata: dict | None = None) -> dict:
@@ -204,19 +238,31 @@ def write_glassbench(path, labels: Labels, inherent: InherentStructure | None = 
         out["initial_positions_inherent"] = np.asarray(inherent.positions, dtype=np.float64)
     if cage is not None:
         out["initial_positions_cage"] = np.asarray(cage.positions, dtype=np.float64)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.npz")
-    np.savez(tmp, **out)
-    tmp.replace(path)
-    return path
+    with atomic_path(path, ".npz") as tmp:
+        np.savez(tmp, **out)
+    return Path(path)
 
 
 def _load_npz(path):
+    """The arrays of an ``.npz`` file; anything else (missing, empty, truncated, a renamed
+    ``.npy``, a pickle inside) is refused naming the file."""
+    import zipfile
+    import zlib
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    if path.stat().st_size == 0:
+        raise DataFileError(f"{path}: empty file (not an .npz archive)")
     try:
-        with np.load(path, allow_pickle=False) as f:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataFileError(f"{path}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise DataFileError(f"{path}: a single {type(loaded).__name__} (an .npy file?), not an .npz archive of named arrays")
+    try:
+        with loaded as f:
             return {k: f[k] for k in f.files}
-    except FileNotFoundError as exc:
-        raise DataFileError(f"{path}: no such file") from exc
-    except (OSError, ValueError) as exc:
-        raise DataFileError(f"{path}: not a readable .npz file ({exc})") from exc
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        # a truncated archive opens (its index is read lazily) and fails on the first array
+        raise DataFileError(f"{path}: truncated or damaged .npz archive ({type(exc).__name__}: {exc})") from None

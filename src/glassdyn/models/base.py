@@ -256,30 +256,44 @@ def save_model(path, model: PropensityModel, provenance: dict | None = None, inf
     return path
 
 
+def _read_model(f, path) -> PropensityModel:
+    if f.attrs.get("format") != MODEL_FORMAT:
+        raise DataFileError(f"{path}: not a glassdyn model file (format {f.attrs.get('format')!r})")
+    if not f.attrs.get("complete", False):
+        raise DataFileError(f"{path}: incomplete model file (the job that wrote it died)")
+    kind = f.attrs["kind"]
+    try:
+        cls = model_class(kind)
+    except KeyError as exc:
+        raise DataFileError(f"{path}: {exc.args[0]}") from None
+    model = cls(**json.loads(f.attrs["hyperparameters"]))
+    model.set_parameters({k: v[()] for k, v in f["parameters"].items()})
+    model.descriptor_set_ = str(f.attrs["descriptor_set"]) or None
+    model.label_ = str(f.attrs["label"]) or None
+    particle_type = int(f.attrs["particle_type"])
+    model.particle_type_ = None if particle_type < 0 else particle_type
+    model.state_ = json.loads(f.attrs["state"])
+    model.info_ = json.loads(f.attrs["info"])
+    model.columns_ = f["columns"][()].astype(str) if "columns" in f else None
+    return model
+
+
 def load_model(path) -> PropensityModel:
     """Read a model written by :func:`save_model`: hyperparameters, parameters, the fitted
     attributes ``columns_``, ``label_``, ``particle_type_``, ``descriptor_set_``, ``state_``
     and ``info_`` (the caller's bookkeeping and ``describe()`` at saving)."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no model file {path}")
-    with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != MODEL_FORMAT:
-            raise DataFileError(f"{path}: not a glassdyn model file (format {f.attrs.get('format')!r})")
-        if not f.attrs.get("complete", False):
-            raise DataFileError(f"{path}: incomplete model file (the job that wrote it died)")
-        kind = f.attrs["kind"]
-        try:
-            cls = model_class(kind)
-        except KeyError as exc:
-            raise DataFileError(f"{path}: {exc.args[0]}") from None
-        model = cls(**json.loads(f.attrs["hyperparameters"]))
-        model.set_parameters({k: v[()] for k, v in f["parameters"].items()})
-        model.descriptor_set_ = str(f.attrs["descriptor_set"]) or None
-        model.label_ = str(f.attrs["label"]) or None
-        particle_type = int(f.attrs["particle_type"])
-        model.particle_type_ = None if particle_type < 0 else particle_type
-        model.state_ = json.loads(f.attrs["state"])
-        model.info_ = json.loads(f.attrs["info"])
-        model.columns_ = f["columns"][()].astype(str) if "columns" in f else None
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such model file" if not path.exists() else f"{path}: not a file")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise DataFileError(f"{path}: not a readable model file ({exc})") from None
+    try:
+        with f:
+            model = _read_model(f, path)
+    except DataFileError:
+        raise
+    except (KeyError, OSError, RuntimeError, TypeError, ValueError) as exc:  # damaged, or from another version
+        raise DataFileError(f"{path}: damaged model file ({type(exc).__name__}: {exc})") from None
     return model

@@ -115,19 +115,20 @@ def make_sample(descriptors: Descriptors, labels: Labels | None, particle_type: 
     """
     values, names = select_columns(descriptors, columns)
     types = descriptors.types
+    where = f"{name}: " if name else ""
     if labels is not None:
         if len(labels.types) != len(types) or not np.array_equal(labels.types, types):
-            raise ValueError(f"{name}: descriptors and labels describe different particles (types differ)")
+            raise ValueError(f"{where}descriptors and labels describe different particles (types differ)")
         positions = labels.positions
     mine = np.nonzero(types == particle_type)[0]
     if not len(mine):
-        raise ValueError(f"{name}: no particles of type {particle_type}")
+        raise ValueError(f"{where}no particles of type {particle_type}")
     state = {}
     target = None
     if labels is not None and time_index is not None:
         all_values = label_values(labels, label)
         if not 0 <= time_index < len(labels.times):
-            raise IndexError(f"{name}: time index {time_index} outside the {len(labels.times)} label times")
+            raise IndexError(f"{where}time index {time_index} outside the {len(labels.times)} label times")
         target = all_values[time_index, mine]
         temperature = labels.metadata.get("temperature")
         state = {"time": float(labels.times[time_index]), "time_index": int(time_index),

@@ -18,6 +18,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glassdyn.atomic import atomic_path
+
 STYLE = Path(__file__).with_name("glassdyn.mplstyle")
 
 #: how the papers name the models of the comparison tables
@@ -138,14 +140,8 @@ def read_rows(path) -> list[dict]:
 
 
 def _atomic(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def save_plot(plot: Plot, pdf=None, png=None, tsv=None) -> None:

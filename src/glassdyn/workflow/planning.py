@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 
-from glassdyn.config import n_structures, requested_times, time_grid
+from glassdyn.config import ConfigError, key_line, n_structures, requested_times, time_grid, validate_config
 
 STRUCTURE_DIGITS = 5
 LABEL_KINDS = ("propensity", "bond_breaking")
@@ -161,14 +161,9 @@ class Layout:
 
 def write_structure_list(path, files) -> None:
     """Write a structure list: one file per line, in structure order (atomically)."""
-    import os
-    from pathlib import Path
+    from glassdyn.atomic import write_text_atomic
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("".join(f"{f}\n" for f in files))
-    os.replace(tmp, path)
+    write_text_atomic(path, "".join(f"{f}\n" for f in files))
 
 
 def list_structures(job) -> None:
@@ -335,7 +330,9 @@ class SystemPlan:
         if training.startswith("n"):
             size = int(training[1:])
             if size > len(pool):
-                raise ValueError(f"learning curve asks for {size} training structures, only {len(pool)} exist")
+                raise ConfigError(f"systems.{self.name}.models.studies.learning_curve.training_sizes",
+                                  f"{size} training structures asked for at T = {temperature}, but split.train = "
+                                  f"{n_train} leaves {len(pool)} after the {n_val} validation structures")
             pool = pool[:size]
         return {"train": pool, "validation": tuple(range(n_train - n_val, n_train)),
                 "test": tuple(range(n_total - n_test, n_total))}
@@ -431,18 +428,29 @@ class SystemPlan:
         chosen = options.get("pretraining", {})
         if not get_recipe(model).pretrain or chosen is False:
             return None
+        key = f"systems.{self.name}.models.{model}.pretraining"
         if "temperature" in chosen:
             temperature = format_temperature(chosen["temperature"])
-            self.state_point(temperature)
+            if temperature not in self._state_points:
+                raise ConfigError(f"{key}.temperature", f"no state point at T = {temperature}; configured: {self.temperatures}")
         else:
             temperature = min(self.temperatures, key=float)
         time_index = chosen.get("time_index", min(self.time_indices(temperature)))
         n_times = len(self.times(temperature))
         if time_index >= n_times:
-            raise ValueError(f"{self.name}: models.{model}.pretraining.time_index {time_index} beyond the {n_times} "
-                             f"times of T = {temperature}")
+            raise ConfigError(f"{key}.time_index", f"{time_index} is beyond the {n_times} times of T = {temperature}")
         return {"temperature": temperature, "time_index": int(time_index), "epochs": int(chosen.get("epochs", 2000)),
                 "learning_rate": float(chosen.get("learning_rate", options.get("learning_rate", 1e-4)))}
+
+    def check(self) -> None:
+        """Plan every training of every state point (splits, pretraining); raises :class:`ConfigError`."""
+        for temperature in self.temperatures:
+            for model, training in self.trainings(temperature):
+                if not training.startswith("T") and not self.predicts_only:
+                    self.model_split(temperature, training, model)
+        if not self.predicts_only and self.system["models"]["train"]:
+            for model in self.model_names():
+                self.pretraining(model)
 
     def trainings(self, temperature: str) -> list[tuple[str, str]]:
         """(model, training) pairs evaluated at one temperature: all models, learning curves, transfers."""
@@ -710,6 +718,37 @@ def all_targets(plans: dict[str, SystemPlan], layout: Layout) -> list[str]:
     from glassdyn.workflow.reporting import figure_targets
 
     return targets + figure_targets(plans, layout.results)
+
+
+def plan_workflow(config: dict, files=()) -> tuple[dict, dict[str, SystemPlan]]:
+    """Validate a config and plan every system; every error is a :class:`ConfigError` naming its key.
+
+    What the Snakefile runs before it defines a rule, so a config that cannot be planned stops
+    with one line and no job runs. Planning (every split, pretraining and target) is done here
+    once, eagerly: an error found later, inside an input function, would reach the user as a
+    Snakemake traceback. ``files``: the config files read, in order; an error's key is looked
+    up there and its file and line added to the message.
+
+    Returns
+    -------
+    config : dict
+        The validated config, defaults filled in.
+    plans : dict
+        A :class:`SystemPlan` per system.
+    """
+    try:
+        config = validate_config(config)
+        plans = {name: SystemPlan(name, system) for name, system in config["systems"].items()}
+        for plan in plans.values():
+            plan.check()
+        all_targets(plans, Layout(config["results"]))
+    except ConfigError as exc:
+        where = [(f, key_line(f, exc.key)) for f in files] if exc.key else []
+        where = [(f, n) for f, n in where if n is not None]
+        if where:  # the last file that writes the key is the one that counts (later files override)
+            raise ConfigError(exc.key, f"{exc.detail} ({where[-1][0]} line {where[-1][1]})") from None
+        raise
+    return config, plans
 
 
 def plan_summary(plans: dict[str, SystemPlan]) -> str:
