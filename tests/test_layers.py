@@ -4,6 +4,7 @@ Layers, bottom to top:
 
     1. glassdyn.geometry, glassdyn.geometry_kernels  periodic boxes (numpy / numba only);
        glassdyn._lazy                                lazy package exports (standard library only)
+       glassdyn.atomic                               atomic file writes (standard library only)
     2. glassdyn.systems                              mixtures, potentials
     3. glassdyn.io                                   the HDF5 data model
     4. glassdyn.analysis                             observables of arrays, summaries of records
@@ -32,6 +33,7 @@ LAYERS = {
     "glassdyn.geometry": 1,
     "glassdyn.geometry_kernels": 1,
     "glassdyn._lazy": 1,
+    "glassdyn.atomic": 1,
     "glassdyn.systems": 2,
     "glassdyn.io": 3,
     "glassdyn.analysis": 4,
@@ -49,7 +51,7 @@ TOP = 8  # planning and stages: not checked
 SIBLINGS = {frozenset({"glassdyn.labels", "glassdyn.descriptors"}), frozenset({"glassdyn.models", "glassdyn.plots"})}
 #: what the bottom layer may import besides the standard library's __future__
 BOTTOM_THIRD_PARTY = {"glassdyn.geometry": {"numpy"}, "glassdyn.geometry_kernels": {"numpy", "numba"},
-                      "glassdyn._lazy": {"importlib"}}
+                      "glassdyn._lazy": {"importlib"}, "glassdyn.atomic": {"contextlib", "os", "pathlib"}}
 
 
 def module_name(path: Path) -> str:

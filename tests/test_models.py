@@ -237,7 +237,7 @@ def test_workflow_split_is_by_structure_and_never_touches_test():
     assert split == {"train": tuple(range(6)), "validation": (6, 7), "test": (8, 9, 10, 11)}
     assert plan.split("0.5", "n3")["train"] == (0, 1, 2)
     assert plan.split("0.5", "n3")["validation"] == (6, 7)
-    with pytest.raises(ValueError, match="only 6"):
+    with pytest.raises(ValueError, match="leaves 6 after the 2 validation"):
         plan.split("0.5", "n7")
 
 

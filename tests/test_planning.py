@@ -74,7 +74,7 @@ def test_system_plan_answers_the_split_and_chains():
     plan = SystemPlan("ka3d", KA3D)
     assert plan.split("0.64") == {"train": (0, 1, 2), "validation": (3,), "test": (4, 5)}
     assert plan.split("0.64", "n2")["train"] == (0, 1)
-    with pytest.raises(ValueError, match="learning curve asks for 4"):
+    with pytest.raises(ValueError, match="4 training structures asked for"):
         plan.split("0.64", "n4")
     assert [plan.continued_structure(k) for k in range(3)] == [None, 0, 1]
     assert plan.time_indices("0.64") == (3, 5)

@@ -109,8 +109,19 @@ def run_stage(smk) -> None:
 
     job = Job.from_snakemake(smk)
     with logged(job.log.get("main")):
+        remove_stale_temporaries(job)
         load_plugins(smk.config.get("plugins", []))
         stage_function(job.rule)(job)
+
+
+def remove_stale_temporaries(job: Job) -> None:
+    """Remove what killed runs of this job left half-written next to its outputs (the
+    temporaries of :mod:`glassdyn.atomic`; checkpoints stay: the job resumes from them)."""
+    from glassdyn import atomic
+
+    outputs = [p for v in job.output.values() for p in ([v] if isinstance(v, str) else v)]
+    for path in atomic.remove_stale_temporaries(outputs):
+        log.info("removed %s, left by a run that was killed", path)
 
 
 # -- seeds -----------------------------------------------------------------------------------
