@@ -232,7 +232,9 @@ def _check_times(key: str, sp: dict, timestep: float | None) -> None:
         raise ConfigError(key, f"two times round to the same MD step with timestep {timestep}: steps {steps.tolist()}")
 
 
-def _check_system(name: str, system: dict) -> None:
+def _check_system(name: str, system: dict, models_asked: bool = True) -> None:
+    """Check one system and fill in what follows from it; ``models_asked``: whether the config
+    names ``models.train`` (else the default models train only where a split is possible)."""
     where = f"systems.{name}"
     from glassdyn.systems import get_mixture
 
@@ -309,6 +311,10 @@ def _check_system(name: str, system: dict) -> None:
         system["split"] = {"train": min(counts) - test, "test": test}
     system["split"].setdefault("train", 0)
     system["split"].setdefault("test", 0)
+    if not models_asked and (system["split"]["train"] < 1 or system["split"]["test"] < 1):
+        # too few structures for a split, no models asked for: a system that imports (or
+        # simulates) and labels only
+        system["models"]["train"] = []
     _check_models(where, system, mixture)
 
 
@@ -482,7 +488,7 @@ def validate_config(config: dict) -> dict:
         if "predict_with" in system and "models" in config["systems"][name]:
             raise ConfigError(f"systems.{name}.models", "a predict_with system uses the models block of the system "
                                                         "it names; choose models with predict_with.models")
-        _check_system(name, system)
+        _check_system(name, system, models_asked="train" in (config["systems"][name].get("models") or {}))
     _link_predictions(resolved["systems"])
     return resolved
 

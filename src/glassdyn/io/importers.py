@@ -66,15 +66,21 @@ def _expect(cond, path, key, what):
         raise DataFileError(f"{path}: key '{key}': {what}")
 
 
-def normalise_types(types, path, key="types") -> np.ndarray:
-    """0-based int8 types from 0- or 1-based integer labels (1/2 or 1/2/3 in GlassBench)."""
+def normalise_types(types, path, key="types", n_types: int | None = None) -> np.ndarray:
+    """0-based int8 types from 0- or 1-based integer labels (1/2 or 1/2/3 in GlassBench);
+    ``n_types``: the species the mixture has (more in the file are refused)."""
     t = np.asarray(types)
     _expect(t.ndim == 1 and len(t) > 0, path, key, f"expected a non-empty (N,) array, got shape {t.shape}")
     _expect(np.all(t == np.round(t)), path, key, "types must be integers")
     t = t.astype(np.int64)
     lo = t.min()
     _expect(lo in (0, 1), path, key, f"types must start at 0 or 1, got minimum {lo}")
-    return (t - lo).astype(np.int8)
+    t = t - lo
+    if n_types is not None:
+        found = np.unique(t)
+        _expect(found[-1] < n_types, path, key, f"{len(found)} species ({', '.join(str(k + lo) for k in found)} in the file), "
+                                                f"but the mixture has {n_types}")
+    return t.astype(np.int8)
 
 
 def _box(box, dimension, path):
@@ -115,11 +121,12 @@ def _ensemble(path, types, initial, targets, box, times, metadata):
     )
 
 
-def read_botan(path, *, box, times, metadata: dict | None = None) -> IsoconfigurationalEnsemble:
-    """One BOTAN ``.npz`` as an isoconfigurational ensemble (box and times given)."""
+def read_botan(path, *, box, times, n_types: int | None = None, metadata: dict | None = None) -> IsoconfigurationalEnsemble:
+    """One BOTAN ``.npz`` as an isoconfigurational ensemble (box and times given; ``n_types``:
+    the mixture's species, when known)."""
     path = Path(path)
     data = _load_npz(path)
-    types = normalise_types(_array(data, "types", path, 1, dtype=float), path)
+    types = normalise_types(_array(data, "types", path, 1, dtype=float), path, n_types=n_types)
     initial = _array(data, "initial_positions", path, 2)
     targets = _array(data, "positions", path, (3, 4))
     if targets.ndim == 3:
@@ -129,8 +136,9 @@ def read_botan(path, *, box, times, metadata: dict | None = None) -> Isoconfigur
     return _ensemble(path, types, initial, targets, box, times, {"source_format": "botan", **(metadata or {})})
 
 
-def read_deepmind(path, *, metadata: dict | None = None) -> IsoconfigurationalEnsemble:
-    """One glassy_dynamics pickle as an isoconfigurational ensemble (box and times inside)."""
+def read_deepmind(path, *, n_types: int | None = None, metadata: dict | None = None) -> IsoconfigurationalEnsemble:
+    """One glassy_dynamics pickle as an isoconfigurational ensemble (box and times inside;
+    ``n_types``: the mixture's species, when known)."""
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
@@ -144,7 +152,7 @@ def read_deepmind(path, *, metadata: dict | None = None) -> IsoconfigurationalEn
         raise DataFileError(f"{path}: not a readable pickle ({type(exc).__name__}: {exc})") from None
     if not isinstance(data, dict):
         raise DataFileError(f"{path}: expected a dict, got {type(data).__name__}")
-    types = normalise_types(_array(data, "types", path, 1), path)
+    types = normalise_types(_array(data, "types", path, 1), path, n_types=n_types)
     initial = _array(data, "positions", path, 2)
     box = _box(_array(data, "box", path, (0, 1)), initial.shape[1], path)
     all_times = _array(data, "time", path, 1)
@@ -182,7 +190,7 @@ class _DataUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def read_glassbench(path, *, box, times, potential=None, metadata: dict | None = None) -> dict:
+def read_glassbench(path, *, box, times, potential=None, n_types: int | None = None, metadata: dict | None = None) -> dict:
     """One GlassBench ``.npz``: {'structure', 'labels', and when present 'inherent_structure', 'cage_state'}.
 
     Per-particle energies of the inherent structure are computed with ``potential`` (a
@@ -190,7 +198,7 @@ def read_glassbench(path, *, box, times, potential=None, metadata: dict | None =
     """
     path = Path(path)
     data = _load_npz(path)
-    types = normalise_types(_array(data, "types", path, 1), path)
+    types = normalise_types(_array(data, "types", path, 1), path, n_types=n_types)
     n = len(types)
     initial = _array(data, "initial_positions", path, 2)
     _expect(initial.shape[0] == n and initial.shape[1] in (2, 3), path, "initial_positions", f"expected ({n}, d), got {initial.shape}")

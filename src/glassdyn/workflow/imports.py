@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from glassdyn.config import requested_times
-from glassdyn.io import load, save
+from glassdyn.io import DataFileError, load, save
+from glassdyn.systems import get_mixture
 from glassdyn.workflow.runtime import Job, job_provenance, log
 from glassdyn.workflow.simulation import potential
 
@@ -26,12 +27,14 @@ def import_isoconfigurational(job: Job) -> None:
     config, sp, path = job.config, job.config["state_point"], job.input["source"]
     meta = _import_metadata(job)
     fmt = config["source"]["format"]
+    n_types = get_mixture(config["mixture"]).n_types
     if fmt == "botan":
-        ensemble = read_botan(path, box=config["source"]["box"], times=requested_times(sp), metadata=meta)
+        ensemble = read_botan(path, box=config["source"]["box"], times=requested_times(sp), n_types=n_types, metadata=meta)
     else:
-        ensemble = read_deepmind(path, metadata=meta)
+        ensemble = read_deepmind(path, n_types=n_types, metadata=meta)
         if "times" in sp and not np.allclose(ensemble.times, requested_times(sp), rtol=1e-6):
-            raise ValueError(f"{path}: times {ensemble.times.tolist()} differ from the configured {requested_times(sp).tolist()}")
+            raise DataFileError(f"{path}: key 'times': {ensemble.times.tolist()} differ from the configured "
+                             f"{requested_times(sp).tolist()}")
     structure = Structure(positions=ensemble.initial_positions, types=ensemble.types, box=ensemble.box,
                           metadata={**meta, "source_file": str(path)})
     prov = job_provenance(job, source_file=str(Path(path).resolve()))
@@ -46,10 +49,11 @@ def import_labels(job: Job) -> None:
 
     config, path = job.config, job.input["source"]
     records = read_glassbench(path, box=config["source"]["box"], times=requested_times(config["state_point"]),
-                              potential=potential(config), metadata=_import_metadata(job))
+                              potential=potential(config), n_types=get_mixture(config["mixture"]).n_types,
+                              metadata=_import_metadata(job))
     for kind, key in (("inherent_structure", "initial_positions_inherent"), ("cage_state", "initial_positions_cage")):
         if kind not in records:
-            raise ValueError(f"{path}: key '{key}': missing; the workflow needs it to continue from this data set")
+            raise DataFileError(f"{path}: key '{key}': missing; the workflow needs it to continue from this data set")
     prov = job_provenance(job, source_file=str(Path(path).resolve()))
     for kind in ("structure", "labels", "inherent_structure", "cage_state"):
         save(job.output[kind], records[kind], prov)
