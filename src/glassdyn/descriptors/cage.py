@@ -327,8 +327,15 @@ class CageStateMonteCarlo:
         self.seed = seed
         self.progress = progress
 
-    def compute(self, positions, types, box) -> "CageStateMonteCarlo":
-        """Sample the cage state of ``positions`` (N, d), ``types`` (N,) 0-based, ``box`` (d,)."""
+    def compute(self, positions, types, box, checkpoint=None) -> "CageStateMonteCarlo":
+        """Sample the cage state of ``positions`` (N, d), ``types`` (N,) 0-based, ``box`` (d,).
+
+        ``checkpoint``: a :class:`~glassdyn.md.checkpoint.Checkpoint` of this chain (its
+        identity names the configuration and the parameters): the chain saves after blocks of
+        sweeps, as often as the checkpoint's interval allows, and a chain resumed from it ends
+        bit for bit where an uninterrupted one does (positions, random stream, step, sums and
+        the Verlet sub-list are all in it).
+        """
         mixture = self.potential.mixture
         x0, types, box = _check_configuration(positions, types, box, mixture.n_types)
         if x0.shape[1] != mixture.dimension:
@@ -364,6 +371,27 @@ class CageStateMonteCarlo:
         if use_verlet:
             _refresh(x, types, neighbours.start, neighbours.index, neighbours.shift, reach2, vstart, vnbr, vshift, xref)
         self.n_refreshes = 0
+        blocks = [len(b) for b in np.array_split(np.arange(self.n_sampling_sweeps), min(self.n_blocks, self.n_sampling_sweeps))]
+        block_means = np.empty((len(blocks), n, d))
+        position_sum = np.zeros((n, d))
+        # where the chain is: equilibration sweeps done; sampling block, sweeps done in it, accepted
+        where = {"equilibration": 0, "block": 0, "in_block": 0, "sampled": 0, "accepted": 0}
+        chain = {"x": x, "max_excursion2": max_excursion2, "vstart": vstart, "vnbr": vnbr, "vshift": vshift,
+                 "xref": xref, "block_means": block_means, "position_sum": position_sum}
+        restored = checkpoint.load() if checkpoint is not None else None
+        if restored is not None:
+            arrays, progress = restored
+            for name, array in chain.items():
+                array[...] = arrays[name]
+            where = progress["where"]
+            step, self.n_refreshes = progress["step"], progress["n_refreshes"]
+            rng.bit_generator.state = progress["rng"]
+            logger.info("cage state: resuming at %s", where)
+
+        def save():
+            if checkpoint is not None:
+                checkpoint.save(chain, {"where": where, "step": step, "n_refreshes": self.n_refreshes,
+                                        "rng": rng.bit_generator.state})
 
         def run(n_sweeps, position_sum):
             picks = rng.integers(0, n, size=(n_sweeps, n))
@@ -381,34 +409,37 @@ class CageStateMonteCarlo:
         no_sum = np.zeros((0, d))
 
         t0 = time.perf_counter()
-        done = 0
-        while done < self.n_equilibration_sweeps:
-            m = min(self.adapt_interval, chunk, self.n_equilibration_sweeps - done)
+        while where["equilibration"] < self.n_equilibration_sweeps:
+            m = min(self.adapt_interval, chunk, self.n_equilibration_sweeps - where["equilibration"])
             ratio = run(m, no_sum) / (m * n) if n else 0.0
-            done += m
+            where["equilibration"] += m
             # multiplicative tuning, damped so one noisy interval cannot wreck the step
             step = float(np.clip(step * np.clip(ratio / self.target_acceptance, 0.7, 1.3), 1e-6, step_cap))
             if self.progress is not None:
-                self.progress("equilibration", done, self.n_equilibration_sweeps, ratio)
+                self.progress("equilibration", where["equilibration"], self.n_equilibration_sweeps, ratio)
+            save()
         self.timings["equilibration"] = time.perf_counter() - t0
         self.max_step_ = step
 
         t0 = time.perf_counter()
-        blocks = [len(b) for b in np.array_split(np.arange(self.n_sampling_sweeps), min(self.n_blocks, self.n_sampling_sweeps))]
-        block_means = np.empty((len(blocks), n, d))
-        accepted = 0
-        done = 0
-        for b, size in enumerate(blocks):
-            position_sum = np.zeros((n, d))
-            left = size
-            while left:
-                m = min(chunk, left)
-                accepted += run(m, position_sum)
-                left -= m
-                done += m
+        while where["block"] < len(blocks):
+            size = blocks[where["block"]]
+            while where["in_block"] < size:
+                m = min(chunk, size - where["in_block"])
+                where["accepted"] += run(m, position_sum)
+                where["in_block"] += m
+                where["sampled"] += m
                 if self.progress is not None:
-                    self.progress("sampling", done, self.n_sampling_sweeps, accepted / (done * n) if n else 0.0)
-            block_means[b] = position_sum / size
+                    self.progress("sampling", where["sampled"], self.n_sampling_sweeps,
+                                  where["accepted"] / (where["sampled"] * n) if n else 0.0)
+                if where["in_block"] == size:  # the block's mean, before the checkpoint can see it done
+                    block_means[where["block"]] = position_sum / size
+                    position_sum[...] = 0.0
+                    where["block"], where["in_block"] = where["block"] + 1, 0
+                    save()
+                    break
+                save()
+        accepted = where["accepted"]
         self.timings["sampling"] = time.perf_counter() - t0
 
         weights = np.asarray(blocks, dtype=float) / self.n_sampling_sweeps

@@ -159,9 +159,16 @@ class PropensityModel(ABC):
         sorted [T, time] pairs}.
 
     :func:`load_model` adds ``info_``, the workflow's bookkeeping saved with the model.
+
+    Models whose training runs long checkpoint it (GlassMLP, tGlassMLP, the graph networks):
+    set ``checkpoint_path`` (a file beside the output; not a hyperparameter) and
+    ``checkpoint_interval`` (seconds between saves) before :meth:`fit`, and a killed fit
+    resumes from the file, ending where an uninterrupted one does.
     """
 
     KIND: ClassVar[str] = ""
+    checkpoint_path: str | None = None
+    checkpoint_interval: float = 600.0
     #: True when one fitted model covers one time (GlassMLP, ridge); False when the state
     #: point is an input (tGlassMLP).
     PER_TIME: ClassVar[bool] = True

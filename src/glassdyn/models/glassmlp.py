@@ -161,7 +161,8 @@ class _Batch:
         return loss
 
 
-def train_phases(network, phases, batches, val_batches, batch_loss, n_networks: int, rng, name: str) -> list[dict]:
+def train_phases(network, phases, batches, val_batches, batch_loss, n_networks: int, rng, name: str,
+                 checkpoint=None) -> list[dict]:
     """Run a phase schedule on a batched ensemble; returns one history record per phase.
 
     batch_loss(batch, phase) -> (E,) loss of every network on one batch. Each phase gets a
@@ -169,8 +170,15 @@ def train_phases(network, phases, batches, val_batches, batch_loss, n_networks: 
     Early stopping is per network (the networks are independent): a network stops when its
     monitored loss (validation, else training) has not improved for ``patience`` epochs, and
     every network gets back its best state of the phase when the phase ends.
+
+    checkpoint: a :class:`~glassdyn.md.checkpoint.Checkpoint` of this training (its identity
+    names the data and hyperparameters); the loop saves after epochs (as often as its
+    interval allows) and resumes from it, and a resumed run ends bit for bit where an
+    uninterrupted one does. The caller removes it once the model is saved.
     """
     torch = _torch()
+    from glassdyn.models.training_state import (
+        generator_state, load_module_arrays, load_optimizer_arrays, module_arrays, optimizer_arrays, set_generator_state)
 
     def mean_loss(group, phase):
         with torch.no_grad():
@@ -179,33 +187,57 @@ def train_phases(network, phases, batches, val_batches, batch_loss, n_networks: 
     if any(p.patience for p in phases) and not val_batches:
         log.warning("%s: no validation structures: early stopping monitors the training loss", name)
     monitor = val_batches or batches
+    device = next(network.parameters()).device
+    restored = checkpoint.load() if checkpoint is not None else None
+    resume = None
     history = []
+    if restored is not None:
+        arrays, resume = restored
+        history = resume["history"]
+        load_module_arrays(network, arrays, "network.", device)
+        log.info("%s: resuming phase %d at epoch %d", name, resume["phase"], resume["epoch"])
     for number, phase in enumerate(phases, 1):
+        if resume is not None and number < resume["phase"]:
+            continue
         start = time.perf_counter()
         optimizer = torch.optim.Adam(network.parameters(), lr=phase.learning_rate)
         best = torch.full((n_networks,), float("inf"))
         best_state = network.state()
         waiting = torch.zeros(n_networks, dtype=torch.long)
         stopped = torch.zeros(n_networks, dtype=torch.bool)
-        epochs_run = 0
-        for epoch in range(phase.epochs):
+        first_epoch = 0
+        if resume is not None:  # the phase the checkpoint is in
+            load_optimizer_arrays(optimizer, arrays, device)
+            best = torch.as_tensor(arrays["best"])
+            best_state = [torch.as_tensor(arrays[f"best_state.{k}"], device=device) for k in range(len(best_state))]
+            waiting, stopped = torch.as_tensor(arrays["waiting"]), torch.as_tensor(arrays["stopped"])
+            set_generator_state(rng, resume["rng"])
+            torch.set_rng_state(torch.as_tensor(arrays["torch_rng"]))
+            first_epoch, resume = resume["epoch"], None
+        epochs_run = first_epoch
+        for epoch in range(first_epoch, phase.epochs):
             for k in rng.permutation(len(batches)):
                 optimizer.zero_grad(set_to_none=True)
                 batch_loss(batches[k], phase).sum().backward()
                 optimizer.step()
             epochs_run = epoch + 1
-            if phase.patience is None:
-                continue
-            current = mean_loss(monitor, phase)
-            improved = (current < best) & ~stopped
-            best = torch.where(improved, current, best)
-            waiting = torch.where(improved, 0, waiting + (~stopped).long())
-            if improved.any():
-                for b, n in zip(best_state, network.state()):
-                    b[improved] = n[improved]
-            stopped |= waiting >= phase.patience
-            if stopped.all():
-                break
+            if phase.patience is not None:
+                current = mean_loss(monitor, phase)
+                improved = (current < best) & ~stopped
+                best = torch.where(improved, current, best)
+                waiting = torch.where(improved, 0, waiting + (~stopped).long())
+                if improved.any():
+                    for b, n in zip(best_state, network.state()):
+                        b[improved] = n[improved]
+                stopped |= waiting >= phase.patience
+                if stopped.all():
+                    break
+            if checkpoint is not None and epochs_run < phase.epochs:
+                checkpoint.save({**module_arrays(network, "network."), **optimizer_arrays(optimizer),
+                                 "best": best.numpy(), "waiting": waiting.numpy(), "stopped": stopped.numpy(),
+                                 "torch_rng": torch.get_rng_state().numpy(),
+                                 **{f"best_state.{k}": b.cpu().numpy() for k, b in enumerate(best_state)}},
+                                {"phase": number, "epoch": epochs_run, "rng": generator_state(rng), "history": history})
         if phase.patience is not None:
             network.load_state(best_state)
         record = {"phase": number, "epochs": epochs_run, "seconds": round(time.perf_counter() - start, 2),
@@ -216,6 +248,19 @@ def train_phases(network, phases, batches, val_batches, batch_loss, n_networks: 
         log.info("%s phase %d: %d epochs in %.1f s, loss train %s validation %s", name, number, epochs_run,
                  record["seconds"], np.round(record["train_loss"], 4), np.round(record.get("validation_loss", []), 4))
     return history
+
+
+def training_checkpoint(model, train, validation):
+    """The checkpoint of ``model``'s training on these samples, or None without a
+    ``checkpoint_path`` (set by the workflow before :meth:`fit`)."""
+    if not getattr(model, "checkpoint_path", None):
+        return None
+    from glassdyn.md.checkpoint import Checkpoint, fingerprint
+
+    arrays = [a for s in list(train) + list(validation) for a in (s.features, s.target) if a is not None]
+    identity = {"kind": model.KIND, "hyperparameters": model.hyperparameters(), "data": fingerprint(*arrays),
+                "n_train": len(train), "n_validation": len(validation)}
+    return Checkpoint(model.checkpoint_path, identity, interval=model.checkpoint_interval)
 
 
 @register_model
@@ -283,7 +328,8 @@ class GlassMLP(PropensityModel):
                     b.keep_kernel()
         self.history = train_phases(self.network, self.phases, batches, val_batches,
                                     lambda b, phase: b.loss(self.network(b.x)[..., 0], phase),
-                                    self.n_networks, np.random.default_rng(self.seed), "GlassMLP")
+                                    self.n_networks, np.random.default_rng(self.seed), "GlassMLP",
+                                    training_checkpoint(self, train, validation))
 
     def predict_networks(self, sample) -> np.ndarray:
         """(E, n) predictions of every network of the ensemble."""

@@ -115,7 +115,6 @@ class GraphNetworkModel(PropensityModel):
     ENCODED_NODES_TO_EDGES = False
     #: hyperparameters that must be positive integers (epochs may be 0)
     INTEGER_OPTIONS = ("epochs", "batch_size", "n_cycles", "hidden")
-    checkpoint_path = None
 
     # -- set-up ---------------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -338,10 +337,9 @@ class GraphNetworkModel(PropensityModel):
     def _save_checkpoint(checkpoint, epoch, network, optimizer, generator, history, seconds, best) -> None:
         import torch
 
-        arrays = {f"network.{k}": v.detach().cpu().numpy() for k, v in network.state_dict().items()}
-        for k, state in optimizer.state_dict()["state"].items():
-            for name, value in state.items():
-                arrays[f"optimizer.{k}.{name}"] = value.detach().cpu().numpy()
+        from glassdyn.models.training_state import module_arrays, optimizer_arrays
+
+        arrays = {**module_arrays(network, "network."), **optimizer_arrays(optimizer)}
         arrays["generator"] = generator.get_state().numpy()
         arrays["torch_generator"] = torch.get_rng_state().numpy()
         arrays["history"] = np.asarray(history, dtype=float)
@@ -356,16 +354,11 @@ class GraphNetworkModel(PropensityModel):
     def _restore(restored, network, optimizer, generator, device):
         import torch
 
+        from glassdyn.models.training_state import load_module_arrays, load_optimizer_arrays
+
         arrays, progress = restored
-        network.load_state_dict({k: torch.as_tensor(arrays[f"network.{k}"], device=device)
-                                 for k in network.state_dict()})
-        state = optimizer.state_dict()
-        for k in range(len(state["param_groups"][0]["params"])):
-            names = [key.split(".", 2)[2] for key in arrays if key.startswith(f"optimizer.{k}.")]
-            if names:
-                state["state"][k] = {n: torch.as_tensor(arrays[f"optimizer.{k}.{n}"],
-                                                        device="cpu" if n == "step" else device) for n in names}
-        optimizer.load_state_dict(state)
+        load_module_arrays(network, arrays, "network.", device)
+        load_optimizer_arrays(optimizer, arrays, device)
         generator.set_state(torch.as_tensor(arrays["generator"], dtype=torch.uint8))
         if "torch_generator" in arrays:
             torch.set_rng_state(torch.as_tensor(arrays["torch_generator"], dtype=torch.uint8))

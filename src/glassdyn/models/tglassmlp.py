@@ -73,7 +73,7 @@ import numpy as np
 
 from glassdyn.models.base import PropensityModel, Standardizer, register_model
 from glassdyn.models.data import Sample
-from glassdyn.models.glassmlp import TrainingPhase, _Batch, _torch, train_phases, varying_label
+from glassdyn.models.glassmlp import TrainingPhase, _Batch, _torch, train_phases, training_checkpoint, varying_label
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +314,8 @@ class TGlassMLP(PropensityModel):
         # batches of all state points in one random order: the network sees them mixed
         self.history = train_phases(self.network, self.phases, batches, val_batches,
                                     lambda b, phase: self._loss(b, self.network(b.x, b.s), phase),
-                                    self.n_networks, np.random.default_rng(self.seed), "tGlassMLP")
+                                    self.n_networks, np.random.default_rng(self.seed), "tGlassMLP",
+                                    training_checkpoint(self, train, validation))
         for record, phase in zip(self.history, self.phases):
             record["loss"] = phase.loss
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassdyn.io import load, save
 from glassdyn.systems import get_mixture
-from glassdyn.workflow.runtime import Job, derive_seed, job_provenance, log
+from glassdyn.workflow.runtime import Job, checkpoint, derive_seed, job_provenance, log
 from glassdyn.workflow.simulation import potential
 
 
@@ -22,11 +22,15 @@ def compute_cage_state(job: Job) -> None:
     def progress(phase, done, total, acceptance):
         log.info("%s: %d/%d sweeps, acceptance %.3f", phase, done, total, acceptance)
 
+    from glassdyn.md.checkpoint import fingerprint
+
+    # minutes per structure at the default sweeps: checkpointed, and resumed after a kill
+    ckpt = checkpoint(output, system=config, seed=seed, structure=fingerprint(structure.positions, structure.types))
     mc = CageStateMonteCarlo(
         potential(config), sp["temperature"], cage_radius_factor=opts["radius_factor"],
         n_equilibration_sweeps=opts["equilibration_sweeps"], n_sampling_sweeps=opts["sampling_sweeps"],
         seed=seed, progress=progress,
-    ).compute(structure.positions, structure.types, structure.box)
+    ).compute(structure.positions, structure.types, structure.box, checkpoint=ckpt)
     record = CageState(positions=mc.positions, types=structure.types, box=structure.box, metadata={
         "temperature": sp["temperature"], "structure_index": index, "system_name": job.system_name,
         "structure_file": str(structure_file), "acceptance": mc.acceptance, "max_step": mc.max_step_,
@@ -34,6 +38,7 @@ def compute_cage_state(job: Job) -> None:
         **{f"cage_{k}": v for k, v in opts.items()},
     })
     save(output, record, job_provenance(job, seeds={"monte_carlo": seed}))
+    ckpt.remove()
     log.info("wrote %s (acceptance %.3f, mean Delta r_cage %.4f)", output, mc.acceptance, mc.displacement.mean())
 
 

@@ -52,10 +52,22 @@ def train_model(job: Job) -> None:
     log.info("training %s for %s T=%s %s type %d time %s (t = %g): %d training, %d validation structures", model,
              job.system_name, w["temperature"], label, particle_type, time_index, train[0].state["time"], len(train),
              len(validation))
+    checkpoint = _checkpoint_beside(estimator, job.output["model"])
     estimator.fit(train, validation)
     save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}),
                info=_training_info(job, model, seed))
+    Path(checkpoint).unlink(missing_ok=True)
     log.info("wrote %s (%s)", job.output["model"], json_summary(estimator.describe()))
+
+
+def _checkpoint_beside(estimator, output) -> str:
+    """Let ``estimator`` checkpoint its training beside ``output`` (resumed after a kill);
+    returns the checkpoint's path, to remove once the model is saved."""
+    from glassdyn.workflow.runtime import CHECKPOINT_INTERVAL
+
+    estimator.checkpoint_path = f"{output}.checkpoint"
+    estimator.checkpoint_interval = CHECKPOINT_INTERVAL
+    return estimator.checkpoint_path
 
 
 def _train_graph_model(job: Job) -> None:
@@ -172,6 +184,7 @@ def train_transferable_model(job: Job) -> None:
         points = sorted({(s.state["temperature"], s.state["time"]) for s in train})
         log.info("training %s for %s %s type %d on %d state points: %d training, %d validation samples", model,
                  job.system_name, label, particle_type, len(points), len(train), len(validation))
+        _checkpoint_beside(estimator, job.output["model"])
         estimator.fit(train, validation)
     else:
         estimator = _train_two_step(job, model, options, plan, train, validation, particle_type, seed)
@@ -182,6 +195,7 @@ def train_transferable_model(job: Job) -> None:
                  {T: f"{tau:.4g} ({time_map.tau_sources_[T]})" for T, tau in sorted(time_map.taus_.items())},
                  time_map.energy_, time_map.arrhenius_temperatures_)
     save_model(job.output["model"], estimator, job_provenance(job, seeds={"model": seed}), info=info)
+    Path(f"{job.output['model']}.checkpoint").unlink(missing_ok=True)
     log.info("wrote %s", job.output["model"])
 
 
